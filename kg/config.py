@@ -1,0 +1,72 @@
+"""Settings: one class, read from the environment (and `.env`) by the entry points only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+NEO4J_VERSION = "5.26.31"
+NEO4J_BROWSER_VERSION = "5.24.0"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. `NEO4J_*` say which Neo4j to use; `KG_*` are kg's own."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Which Neo4j: the project's local server by default, or any other (Docker, Aura, cluster).
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias="NEO4J_URI")
+    neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(SecretStr("kg-local-password"), validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
+
+    # The local server that `kg neo4j start` runs (ignored when NEO4J_URI points elsewhere).
+    neo4j_home: Path = Field(Path(".kg/neo4j"), validation_alias="KG_NEO4J_HOME")
+    neo4j_cache: Path = Field(
+        Path.home() / ".cache" / "kg-newsgraph", validation_alias="KG_NEO4J_CACHE"
+    )
+    neo4j_http_port: int = Field(7474, validation_alias="KG_NEO4J_HTTP_PORT")
+    neo4j_heap: str = Field("2g", validation_alias="KG_NEO4J_HEAP")
+    neo4j_pagecache: str = Field("2g", validation_alias="KG_NEO4J_PAGECACHE")
+    neo4j_start_timeout_s: float = Field(120.0, validation_alias="KG_NEO4J_START_TIMEOUT")
+
+    # The API.
+    api_host: str = Field("127.0.0.1", validation_alias="KG_API_HOST")
+    api_port: int = Field(8000, validation_alias="KG_API_PORT")
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("KG_API_KEYS", "KG_API_KEY"),
+        description="comma-separated keys that may call mutations; none means mutations are off",
+    )
+    graphiql: bool = Field(True, validation_alias="KG_GRAPHIQL")
+    max_page_size: int = Field(100, validation_alias="KG_MAX_PAGE_SIZE")
+    query_timeout_s: float = Field(10.0, validation_alias="KG_QUERY_TIMEOUT")
+
+    # Where articles and their curated annotations live.
+    data_dir: Path = Field(Path("data"), validation_alias="KG_DATA_DIR")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """KG_API_KEYS is a comma-separated list: "k1,k2"."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def annotations_dir(self) -> Path:
+        return self.data_dir / "annotations"
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.data_dir / "articles"
+
+    @property
+    def bolt_port(self) -> int:
+        """The Bolt port of NEO4J_URI, which the local server listens on."""
+        hostport = self.neo4j_uri.split("://", 1)[-1].split("/", 1)[0]
+        _, _, port = hostport.rpartition(":")
+        return int(port) if port.isdigit() else 7687

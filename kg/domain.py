@@ -1,0 +1,105 @@
+"""Domain objects: what an article says (ArticleGraph) and what the store hands back.
+
+These are plain frozen dataclasses; the store returns them, the GraphQL types wrap them, and
+`loaders/` builds them. Field names follow the interchange document
+(schema/article-graph.schema.json) with Python spelling (`as_` for `as`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an article, with offsets into the article's stored text."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    boilerplate: bool = False
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article: metadata, the stored text and its sentences."""
+
+    id: str
+    title: str
+    text: str
+    content_sha256: str
+    sentences: tuple[Sentence, ...]
+    source: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The verbatim words of an article that support a relation."""
+
+    text: str
+    start: int | None = None
+    end: int | None = None
+    article_id: str | None = None
+    sentence_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A real-world thing: its stable id, type (node label), names and descriptions."""
+
+    id: str
+    type: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    wikidata: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A dyadic fact with qualifiers. Identity: (type, subject, object, date)."""
+
+    type: str
+    subject: str
+    object: str
+    status: str
+    evidence: tuple[Evidence, ...]
+    attributed_to: tuple[str, ...] = ()
+    date: str | None = None
+    date_text: str | None = None
+    place: str | None = None
+    quantity: float | None = None
+    quantity_qualifier: str | None = None
+    topics: tuple[str, ...] = ()
+    claim: str | None = None
+    as_: str | None = None
+    role: str | None = None
+    confidence: float | None = None
+    sources: tuple[str, ...] = ()
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleGraph:
+    """Everything one article says: the parsed article plus its entities and relations."""
+
+    article: Article
+    entities: tuple[Entity, ...]
+    relations: tuple[Relation, ...]
+    mentions: tuple[tuple[int, str], ...] = field(default=())
+    """(sentence index, entity id) pairs: which sentence names or refers to which entity."""
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What writing one article did to the graph."""
+
+    article_id: str
+    entities: int
+    relations: int
+    sentences: int
+    mentions: int
