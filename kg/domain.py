@@ -103,3 +103,29 @@ class WriteSummary:
     relations: int
     sentences: int
     mentions: int
+
+
+def relation_key(type_: str, subject: str, object_: str, date: str | None, symmetric: bool) -> str:
+    """The identity of a relation: (type, subject, object, date); a symmetric pair is unordered."""
+    if symmetric and object_ < subject:
+        subject, object_ = object_, subject
+    return f"{type_}|{subject}|{object_}|{date or ''}"
+
+
+def date_bounds(date: str | None) -> tuple[str | None, str | None]:
+    """The first and last day a (partial, or ranged) ISO date can mean, as sortable strings.
+
+    "2024-06" -> ("2024-06-01", "2024-06-31"); comparing strings is enough for ordering and
+    overlap, so the impossible day 31 of June does no harm.
+    """
+    if not date:
+        return None, None
+    first, _, last = date.partition("/")
+    last = last or first
+
+    def pad(value: str, fill: str) -> str:
+        parts = value.split("-")
+        defaults = ["", fill[:2], fill[3:]]
+        return "-".join(parts + defaults[len(parts) :])
+
+    return pad(first, "01-01"), pad(last, "12-31")

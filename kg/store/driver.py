@@ -1,0 +1,47 @@
+"""The async driver and the boundary where driver exceptions become kg's own errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from neo4j import AsyncDriver, AsyncGraphDatabase
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from kg.config import Settings
+from kg.errors import StoreError, StoreUnavailable
+
+
+def create_driver(settings: Settings) -> AsyncDriver:
+    """One async driver per process; the entry point (API lifespan, CLI) owns and closes it."""
+    return AsyncGraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_connection_lifetime=3600,
+        connection_acquisition_timeout=10.0,
+        connection_timeout=5.0,
+        # The store's statements are fixed and tested; the server's hints about property keys
+        # that an empty graph does not have yet are noise in every log.
+        notifications_min_severity="OFF",
+    )
+
+
+@contextmanager
+def translated_errors(action: str) -> Iterator[None]:
+    """Turn driver exceptions into StoreUnavailable / StoreError, keeping the cause."""
+    try:
+        yield
+    except (ServiceUnavailable, SessionExpired) as exc:
+        raise StoreUnavailable(f"Neo4j is unavailable while {action}: {exc}") from exc
+    except AuthError as exc:
+        raise StoreUnavailable(f"Neo4j refused the credentials while {action}") from exc
+    except Neo4jError as exc:
+        raise StoreError(f"Neo4j failed while {action}: {exc.code}: {exc.message}") from exc
+    except DriverError as exc:
+        raise StoreError(f"the Neo4j driver failed while {action}: {exc}") from exc

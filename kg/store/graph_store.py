@@ -1,0 +1,312 @@
+"""GraphStore: the one place that talks to Neo4j. Methods return domain objects.
+
+Reads run in read transactions (no query can write); every statement goes through `_read` or
+`write_article_graph`, which count round trips (`statements`) and translate driver errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString, cast
+
+from neo4j import AsyncDriver, AsyncManagedTransaction, unit_of_work
+
+from kg.domain import Article, ArticleGraph, Entity, Relation, Sentence, WriteSummary
+from kg.ontology import relation_rules, relation_types
+from kg.store import records
+from kg.store.driver import translated_errors
+from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
+from kg.store.writer import write_article_graph
+
+_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+
+
+def lucene_query(text: str) -> str:
+    """A full-text query from user words: the phrase, or every word as a prefix. Escaped."""
+    words = ["".join(f"\\{c}" if c in _LUCENE_SPECIAL else c for c in w) for w in text.split()]
+    words = [w.lower() for w in words if w]
+    if not words:
+        return ""
+    phrase = " ".join(words)
+    prefixes = " AND ".join(f"{w}*" for w in words)
+    return f'"{phrase}"^3 OR ({" AND ".join(words)})^2 OR ({prefixes})'
+
+
+@dataclass(frozen=True)
+class RelationFilter:
+    """Which relations of an entity to return."""
+
+    types: tuple[str, ...] = ()
+    direction: str = "BOTH"  # OUT, IN or BOTH; symmetric types match either way
+    statuses: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    other: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "types": list(self.types or relation_types()),
+            "direction": self.direction,
+            "statuses": list(self.statuses) or None,
+            "from": self.date_from,
+            "to": self.date_to,
+            "other": self.other,
+            "symmetric": [t for t, rule in relation_rules().items() if rule.symmetric],
+        }
+
+
+@dataclass(frozen=True)
+class EntityRelation:
+    """A relation as seen from one entity, with both ends loaded."""
+
+    entity_id: str
+    relation: Relation
+    subject: Entity
+    object: Entity
+
+
+@dataclass(frozen=True)
+class Neighbor:
+    entity: Entity
+    distance: int
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    entities: tuple[Entity, ...]
+    relations: tuple[Relation, ...]
+
+
+_RELATION_WHERE = """
+WHERE type(r) IN $types
+  AND ($statuses IS NULL OR r.status IN $statuses)
+  AND ($from IS NULL OR r.date_end >= $from)
+  AND ($to IS NULL OR r.date_start <= $to)
+  AND ($other IS NULL OR other.id = $other)
+  AND ($direction = 'BOTH' OR type(r) IN $symmetric
+       OR ($direction = 'OUT' AND startNode(r) = e) OR ($direction = 'IN' AND endNode(r) = e))
+"""
+_RELATION_RETURN = """
+RETURN e.id AS entity_id, type(r) AS type, properties(r) AS props,
+       properties(startNode(r)) AS subject, properties(endNode(r)) AS object
+"""
+_RELATIONS = (
+    "UNWIND $ids AS id MATCH (e:Entity {id: id})-[r]-(other:Entity)"
+    + _RELATION_WHERE + _RELATION_RETURN
+    + "ORDER BY entity_id, type, coalesce(r.date_start, ''), r.key"
+)
+_TIMELINE = (
+    "MATCH (e:Entity {id: $id})-[r]-(other:Entity)"
+    + _RELATION_WHERE + " AND r.date_start IS NOT NULL" + _RELATION_RETURN
+    + "ORDER BY r.date_start, r.date_end, type, r.key LIMIT $limit"
+)
+_SEARCH = f"""
+CALL db.index.fulltext.queryNodes('{ENTITY_NAME_INDEX}', $query) YIELD node, score
+WHERE size($types) = 0 OR node.type IN $types
+RETURN properties(node) AS entity ORDER BY score DESC, node.name LIMIT $first
+"""
+
+
+def _type_alternation(types: Sequence[str]) -> str:
+    """`A|B|C` from validated relation types (enum values only; never raw input)."""
+    known = set(relation_types())
+    chosen = [t for t in (types or relation_types()) if t in known]
+    if not chosen:
+        raise ValueError("no known relation type given")
+    return "|".join(chosen)
+
+
+def _article_relations_query() -> str:
+    branches = "\n      UNION\n".join(
+        f"      MATCH ()-[r:{t} {{key: key}}]->() WHERE key STARTS WITH '{t}|' RETURN r"
+        for t in relation_types()
+    )
+    return (
+        "MATCH (a:Article) WHERE a.id IN $ids UNWIND a.relation_keys AS key\n"
+        f"CALL (key) {{\n{branches}\n}}\n"
+        "RETURN a.id AS article_id, type(r) AS type, properties(r) AS props,\n"
+        "       properties(startNode(r)) AS subject, properties(endNode(r)) AS object\n"
+        "ORDER BY article_id, r.key"
+    )
+
+
+_ARTICLE_RELATIONS = _article_relations_query()
+
+
+class GraphStore:
+    """Reads and writes the news graph in one Neo4j database, through one shared driver."""
+
+    def __init__(self, driver: AsyncDriver, database: str, query_timeout_s: float = 10.0) -> None:
+        if not database:
+            raise ValueError("database must be named")
+        if query_timeout_s <= 0:
+            raise ValueError("query_timeout_s must be positive")
+        self._driver = driver
+        self._database = database
+        self._timeout = query_timeout_s
+        self.statements = 0
+        """Cypher statements sent so far: the round trips a test can count."""
+
+    async def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        @unit_of_work(timeout=self._timeout)
+        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+            result = await tx.run(cast(LiteralString, cypher), params)
+            return await result.data()
+
+        self.statements += 1
+        with translated_errors("reading the graph"):
+            async with self._driver.session(database=self._database) as session:
+                return await session.execute_read(work)
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless Neo4j answers a query."""
+        await self._read("RETURN 1 AS ok")
+
+    async def apply_schema(self) -> None:
+        """Create every constraint and index that is missing, then wait for them to be online."""
+        with translated_errors("applying constraints and indexes"):
+            async with self._driver.session(database=self._database) as session:
+                for statement in schema_statements():
+                    self.statements += 1
+                    await (await session.run(cast(LiteralString, statement))).consume()
+                await (await session.run("CALL db.awaitIndexes(300)")).consume()
+
+    async def write_article_graph(self, graph: ArticleGraph) -> WriteSummary:
+        """Write one article's graph in one transaction: all of it or nothing."""
+
+        async def work(tx: AsyncManagedTransaction) -> WriteSummary:
+            return await write_article_graph(tx, graph)
+
+        with translated_errors(f"writing article {graph.article.id}"):
+            async with self._driver.session(database=self._database) as session:
+                summary = await session.execute_write(work)
+        self.statements += 1
+        return summary
+
+    # -- entities -----------------------------------------------------------------------------
+
+    async def entities(self, ids: Sequence[str]) -> dict[str, Entity]:
+        rows = await self._read(
+            "MATCH (e:Entity) WHERE e.id IN $ids RETURN properties(e) AS e", ids=list(ids)
+        )
+        return {row["e"]["id"]: records.entity_from(row["e"]) for row in rows}
+
+    async def search(self, text: str, types: Sequence[str], first: int) -> list[Entity]:
+        query = lucene_query(text)
+        if not query:
+            return []
+        rows = await self._read(_SEARCH, query=query, types=list(types), first=first)
+        return [records.entity_from(row["entity"]) for row in rows]
+
+    # -- relations ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _entity_relation(row: dict[str, Any], owner: str) -> EntityRelation:
+        subject, object_ = records.entity_from(row["subject"]), records.entity_from(row["object"])
+        relation = records.relation_from(row["type"], subject.id, object_.id, row["props"])
+        return EntityRelation(row[owner], relation, subject, object_)
+
+    async def relations(
+        self, entity_ids: Sequence[str], relation_filter: RelationFilter
+    ) -> dict[str, list[EntityRelation]]:
+        """The relations of many entities in one statement, by entity id."""
+        rows = await self._read(_RELATIONS, ids=list(entity_ids), **relation_filter.params())
+        found: dict[str, list[EntityRelation]] = {entity_id: [] for entity_id in entity_ids}
+        for row in rows:
+            found[row["entity_id"]].append(self._entity_relation(row, "entity_id"))
+        return found
+
+    async def timeline(
+        self, entity_id: str, relation_filter: RelationFilter, limit: int
+    ) -> list[EntityRelation]:
+        """Dated relations of one entity (or between it and `other`), oldest first."""
+        rows = await self._read(_TIMELINE, id=entity_id, limit=limit, **relation_filter.params())
+        return [self._entity_relation(row, "entity_id") for row in rows]
+
+    async def neighbors(
+        self, entity_id: str, depth: int, types: Sequence[str], limit: int
+    ) -> list[Neighbor]:
+        """Entities within `depth` hops (1 to 3), nearest first."""
+        if not 1 <= depth <= 3:
+            raise ValueError("depth must be between 1 and 3")
+        cypher = (
+            f"MATCH (e:Entity {{id: $id}})-[rels:{_type_alternation(types)}*1..{depth}]-(n:Entity)"
+            " WHERE n <> e WITH n, min(size(rels)) AS distance"
+            " RETURN properties(n) AS n, distance ORDER BY distance, n.name LIMIT $limit"
+        )
+        rows = await self._read(cypher, id=entity_id, limit=limit)
+        return [Neighbor(records.entity_from(row["n"]), row["distance"]) for row in rows]
+
+    async def shortest_path(
+        self, from_id: str, to_id: str, max_length: int, types: Sequence[str]
+    ) -> GraphPath | None:
+        """The shortest connection between two entities over the given relation types."""
+        if not 1 <= max_length <= 10:
+            raise ValueError("max_length must be between 1 and 10")
+        cypher = (
+            "MATCH (a:Entity {id: $from}), (b:Entity {id: $to})"
+            f" MATCH p = shortestPath((a)-[:{_type_alternation(types)}*..{max_length}]-(b))"
+            " RETURN [n IN nodes(p) | properties(n)] AS nodes,"
+            " [r IN relationships(p) | {type: type(r), subject: startNode(r).id,"
+            " object: endNode(r).id, props: properties(r)}] AS rels"
+        )
+        rows = await self._read(cypher, **{"from": from_id, "to": to_id})
+        if not rows:
+            return None
+        return GraphPath(
+            entities=tuple(records.entity_from(n) for n in rows[0]["nodes"]),
+            relations=tuple(
+                records.relation_from(r["type"], r["subject"], r["object"], r["props"])
+                for r in rows[0]["rels"]
+            ),
+        )
+
+    # -- articles -----------------------------------------------------------------------------
+
+    async def articles(self, first: int) -> list[Article]:
+        rows = await self._read(
+            "MATCH (a:Article) RETURN properties(a) AS a"
+            " ORDER BY a.published DESC, a.id LIMIT $first",
+            first=first,
+        )
+        return [records.article_from(row["a"]) for row in rows]
+
+    async def articles_by_id(self, ids: Sequence[str]) -> dict[str, Article]:
+        rows = await self._read(
+            "MATCH (a:Article) WHERE a.id IN $ids RETURN properties(a) AS a", ids=list(ids)
+        )
+        return {row["a"]["id"]: records.article_from(row["a"]) for row in rows}
+
+    async def sentences(self, article_ids: Sequence[str]) -> dict[str, list[Sentence]]:
+        rows = await self._read(
+            "MATCH (a:Article)-[:HAS_SENTENCE]->(s:Sentence) WHERE a.id IN $ids"
+            " RETURN a.id AS article_id, properties(s) AS s ORDER BY article_id, s.index",
+            ids=list(article_ids),
+        )
+        found: dict[str, list[Sentence]] = {article_id: [] for article_id in article_ids}
+        for row in rows:
+            found[row["article_id"]].append(records.sentence_from(row["s"]))
+        return found
+
+    async def article_relations(
+        self, article_ids: Sequence[str]
+    ) -> dict[str, list[EntityRelation]]:
+        """Every relation each article supports, through the keys it wrote (index seeks)."""
+        rows = await self._read(_ARTICLE_RELATIONS, ids=list(article_ids))
+        found: dict[str, list[EntityRelation]] = {article_id: [] for article_id in article_ids}
+        for row in rows:
+            found[row["article_id"]].append(self._entity_relation(row, "article_id"))
+        return found
+
+    async def counts(self) -> dict[str, int]:
+        """Nodes per label and relationships per type: a cheap summary of the graph."""
+        rows = await self._read(
+            "CALL db.labels() YIELD label"
+            " CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS c }"
+            " RETURN label AS name, c"
+            " UNION ALL CALL db.relationshipTypes() YIELD relationshipType AS t"
+            " CALL (t) { MATCH ()-[r]->() WHERE type(r) = t RETURN count(r) AS c }"
+            " RETURN t AS name, c"
+        )
+        return {row["name"]: row["c"] for row in rows if row["c"]}

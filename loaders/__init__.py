@@ -1,0 +1,1 @@
+"""Loaders: article parsing, extraction and graph writing, built on kg's core."""

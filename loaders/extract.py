@@ -1,0 +1,54 @@
+"""extract: an Article -> the interchange document of what it says.
+
+The curated extractor reads `data/annotations/<article id>.json`. Extraction for articles
+nobody has annotated plugs in here behind the same `run(article)` interface.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from kg.domain import Article
+from loaders.document import read_document
+
+
+class Extractor(Protocol):
+    """Reads an article and returns its interchange document, or None when it has nothing."""
+
+    name: str
+
+    def run(self, article: Article) -> dict[str, Any] | None: ...
+
+
+class CuratedExtractor:
+    """The hand-made annotation of an article, when there is one."""
+
+    name = "curated"
+
+    def __init__(self, annotations_dir: Path) -> None:
+        if not isinstance(annotations_dir, Path):
+            raise TypeError(f"annotations_dir must be a Path, not {type(annotations_dir).__name__}")
+        if annotations_dir.exists() and not annotations_dir.is_dir():
+            raise ValueError(f"{annotations_dir} is not a folder of annotations")
+        self.annotations_dir = annotations_dir
+
+    def path_for(self, article: Article) -> Path:
+        return self.annotations_dir / f"{article.id}.json"
+
+    def run(self, article: Article) -> dict[str, Any] | None:
+        path = self.path_for(article)
+        return read_document(path) if path.is_file() else None
+
+
+def lexical_document(article: Article) -> dict[str, Any]:
+    """A document with no entities or relations: the article's text and sentences alone."""
+    return {
+        "article": {
+            "id": article.id, "title": article.title, "source": article.source,
+            "published": article.published, "updated": article.updated, "url": article.url,
+            "content_sha256": article.content_sha256,
+        },
+        "entities": [],
+        "relations": [],
+    }
