@@ -5,6 +5,7 @@ its article, and turn into domain objects. Every problem is collected, so one er
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,33 @@ def read_document(path: Path) -> dict[str, Any]:
     return data
 
 
+# The schema's own patterns: they accept "x\n" when searched, as JSON Schema does.
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?(/[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$")
+
+
+def _whole_patterns(doc: dict[str, Any]) -> list[str]:
+    """JSON Schema patterns search, and "$" lets a trailing newline through: catch those."""
+    problems = []
+    for i, entity in enumerate(doc.get("entities") or ()):
+        if isinstance(entity, dict) and isinstance(entity.get("id"), str):
+            if _ID.search(entity["id"]) and not _ID.fullmatch(entity["id"]):
+                problems.append(f"entities/{i}/id: {entity['id']!r} does not match: not a slug")
+    for i, relation in enumerate(doc.get("relations") or ()):
+        if isinstance(relation, dict) and isinstance(relation.get("date"), str):
+            date = relation["date"]
+            if _DATE.search(date) and not _DATE.fullmatch(date):
+                problems.append(f"relations/{i}/date: {date!r} does not match: not an ISO date")
+    return problems
+
+
 def schema_problems(doc: dict[str, Any]) -> list[str]:
     """Where the document breaks the interchange JSON schema, as readable lines."""
     problems = []
     for error in sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in error.absolute_path) or "(document)"
         problems.append(f"{where}: {error.message}")
-    return problems
+    return problems + _whole_patterns(doc)
 
 
 def _entities(doc: dict[str, Any], problems: list[str]) -> dict[str, Entity]:
@@ -94,6 +115,9 @@ def _evidence(raw: dict[str, Any], article: Article, where: str, problems: list[
     return Evidence(text, start, end, article.id, sentence)
 
 
+_PLACE_TYPES = frozenset({"Place", "Country"})
+
+
 def _relation(
     i: int, raw: dict[str, Any], entities: dict[str, Entity], article: Article,
     problems: list[str],
@@ -106,6 +130,9 @@ def _relation(
     for ref in raw.get("attributed_to") or ():
         if ref not in entities:
             problems.append(f"{where}: attributed_to {ref!r} is not an entity of this document")
+    place = entities.get(raw.get("place") or "")
+    if place is not None and place.type not in _PLACE_TYPES:
+        problems.append(f"{where}: place {place.id!r} is a {place.type}, not a Place or Country")
     rule = relation_rules()[raw["type"]]
     subject, object_ = entities.get(raw["subject"]), entities.get(raw["object"])
     if subject and object_ and not rule.allows(subject.type, object_.type):
@@ -157,3 +184,40 @@ def document_to_graph(
     if problems:
         raise InvalidDocument(source, problems)
     return tuple(entities.values()), relations
+
+
+def _relation_entries(relation: Relation) -> list[dict[str, Any]]:
+    base: dict[str, Any] = {
+        "type": relation.type, "subject": relation.subject, "object": relation.object,
+        "status": relation.status, "attributed_to": list(relation.attributed_to),
+        "date": relation.date, "date_text": relation.date_text, "place": relation.place,
+        "quantity": relation.quantity, "quantity_qualifier": relation.quantity_qualifier,
+        "topics": list(relation.topics), "claim": relation.claim, "as": relation.as_,
+        "role": relation.role, "confidence": relation.confidence,
+    }
+    # The format carries one piece of evidence per entry: one entry per piece, same identity.
+    return [
+        {**base, "evidence": {"text": e.text, "start": e.start, "end": e.end}}
+        for e in relation.evidence
+    ]
+
+
+def graph_to_document(
+    article: Article, entities: tuple[Entity, ...], relations: tuple[Relation, ...]
+) -> dict[str, Any]:
+    """The interchange document of an article's entities and relations."""
+    return {
+        "article": {
+            "id": article.id, "title": article.title, "source": article.source,
+            "published": article.published, "updated": article.updated, "url": article.url,
+            "content_sha256": article.content_sha256,
+        },
+        "entities": [
+            {
+                "id": e.id, "type": e.type, "name": e.name, "aliases": list(e.aliases),
+                "wikidata": e.wikidata, "description": e.description,
+            }
+            for e in entities
+        ],
+        "relations": [entry for r in relations for entry in _relation_entries(r)],
+    }

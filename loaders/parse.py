@@ -71,6 +71,8 @@ def _decode(raw: bytes, name: str) -> str:
         raise InvalidArticle(
             f"{name}: the article is not UTF-8 (invalid byte at offset {exc.start})"
         ) from exc
+    if not text.strip():
+        raise InvalidArticle(f"{name}: the article is empty")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -121,7 +123,8 @@ def parse_text_article(raw: bytes, name: str = "<article>") -> Article:
         if not line:
             continue
         byline = _BYLINE.match(line)
-        if byline and "source" not in meta:
+        # "By Tuesday, officials had agreed ..." is prose, not a byline.
+        if byline and ("|" in line or not _looks_like_prose(line)) and "source" not in meta:
             meta["source"] = byline["source"].strip()
             meta["published"] = _iso(byline["created"])
             meta["updated"] = _iso(byline["updated"])
@@ -150,7 +153,7 @@ def parse_json_article(raw: bytes, name: str = "<article>") -> Article:
     text = data.get("text")
     if not text or not text.strip():
         raise InvalidArticle(f"{name}: the JSON article has no 'text'")
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     sentences = _sentences(text, _lines(text), 0)
     meta = {k: data.get(k) for k in _JSON_FIELDS if k != "text"}
     return _make_article(text, sentences, meta, name)
@@ -158,7 +161,7 @@ def parse_json_article(raw: bytes, name: str = "<article>") -> Article:
 
 def parse_article(raw: bytes, name: str = "<article>") -> Article:
     """Either format: JSON when the content is a JSON object, else plain text."""
-    if raw.lstrip()[:1] == b"{":
+    if raw.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
         return parse_json_article(raw, name)
     return parse_text_article(raw, name)
 
@@ -169,4 +172,6 @@ def read_article(path: Path) -> Article:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidArticle(f"{path}: cannot read the file: {exc.strerror}") from exc
+    if path.suffix.lower() == ".json":
+        return parse_json_article(raw, str(path))
     return parse_article(raw, str(path))

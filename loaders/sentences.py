@@ -9,11 +9,12 @@ from collections.abc import Iterator
 _ABBREVIATIONS = frozenset(
     {
         "mr", "mrs", "ms", "dr", "prof", "st", "gen", "lt", "col", "maj", "capt", "sgt", "adm",
-        "gov", "sen", "rep", "pres", "jr", "sr", "vs", "etc", "no", "nos", "inc", "ltd", "co",
+        "gov", "sen", "rep", "pres", "jr", "sr", "vs", "etc", "inc", "ltd", "co",
         "corp", "dept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-        "nov", "dec", "approx", "est", "fig", "al",
+        "nov", "dec", "approx", "fig", "al",
     }
 )
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then space.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+)")
 _NEXT_START = re.compile(r"\s+([\"'“‘«(\[]?[A-Z0-9А-ЯЁ])")
@@ -29,6 +30,8 @@ def _is_abbreviation(text: str, dot_at: int) -> bool:
         return False
     if word.lower() in _ABBREVIATIONS:
         return True
+    if word.lower() in _NUMBER_ABBREVIATIONS:  # "No. 5", but "Kim said no. Talks ended."
+        return bool(re.match(r"\s*\d", text[dot_at + 1 : dot_at + 4]))
     # Initials and dotted acronyms: "J", "U.S", "U.N".
     return all(len(part) == 1 and part.isupper() for part in word.split("."))
 

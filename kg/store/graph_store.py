@@ -101,6 +101,11 @@ _TIMELINE = (
     + _RELATION_WHERE + " AND r.date_start IS NOT NULL" + _RELATION_RETURN
     + "ORDER BY r.date_start, r.date_end, type, r.key LIMIT $limit"
 )
+_ALL_RELATIONS = (
+    "MATCH (e:Entity)-[r]->(other:Entity)"
+    + _RELATION_WHERE + _RELATION_RETURN
+    + "ORDER BY type, coalesce(r.date_start, ''), r.key LIMIT $limit"
+)
 _SEARCH = f"""
 CALL db.index.fulltext.queryNodes('{ENTITY_NAME_INDEX}', $query) YIELD node, score
 WHERE size($types) = 0 OR node.type IN $types
@@ -224,6 +229,13 @@ class GraphStore:
         rows = await self._read(_TIMELINE, id=entity_id, limit=limit, **relation_filter.params())
         return [self._entity_relation(row, "entity_id") for row in rows]
 
+    async def find_relations(
+        self, relation_filter: RelationFilter, limit: int
+    ) -> list[EntityRelation]:
+        """Relations anywhere in the graph that pass the filter (by status, type, date)."""
+        rows = await self._read(_ALL_RELATIONS, limit=limit, **relation_filter.params())
+        return [self._entity_relation(row, "entity_id") for row in rows]
+
     async def neighbors(
         self, entity_id: str, depth: int, types: Sequence[str], limit: int
     ) -> list[Neighbor]:
@@ -299,6 +311,26 @@ class GraphStore:
             found[row["article_id"]].append(self._entity_relation(row, "article_id"))
         return found
 
+    async def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """A canonical, sorted copy of the whole graph: equal graphs give equal dumps."""
+        nodes = await self._read(
+            "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+        )
+        rels = await self._read(
+            "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS start, b.id AS end,"
+            " properties(r) AS props"
+        )
+
+        def canonical(row: dict[str, Any]) -> str:
+            return repr(sorted((k, repr(v)) for k, v in row.items()))
+
+        for row in nodes:
+            row["labels"] = sorted(row["labels"])
+        return {
+            "nodes": sorted(nodes, key=canonical),
+            "relationships": sorted(rels, key=canonical),
+        }
+
     async def counts(self) -> dict[str, int]:
         """Nodes per label and relationships per type: a cheap summary of the graph."""
         rows = await self._read(
@@ -310,3 +342,4 @@ class GraphStore:
             " RETURN t AS name, c"
         )
         return {row["name"]: row["c"] for row in rows if row["c"]}
+

@@ -1,0 +1,97 @@
+"""Per-request context: the store, the settings, the caller's key and the DataLoaders.
+
+DataLoaders batch every `load` made while one level of the query resolves into one store
+call, so a list of entities with their relations costs one round trip per level, not one per
+entity. They live for one request, so nothing is cached across requests.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from kg.config import Settings
+from kg.domain import Article, Entity, Sentence
+from kg.store import EntityRelation, GraphStore, RelationFilter
+
+
+@dataclass(frozen=True)
+class RelationsKey:
+    entity_id: str
+    filter: RelationFilter
+
+
+class Loaders:
+    """The DataLoaders of one request."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.entity = DataLoader[str, Entity | None](self._load_entities)
+        self.relations = DataLoader[RelationsKey, list[EntityRelation]](self._load_relations)
+        self.article = DataLoader[str, Article | None](self._load_articles)
+        self.sentences = DataLoader[str, list[Sentence]](self._load_sentences)
+        self.article_relations = DataLoader[str, list[EntityRelation]](
+            self._load_article_relations
+        )
+
+    def prime_entities(self, entities: Sequence[Entity]) -> None:
+        """Entities that arrived with another answer need no query of their own."""
+        self.entity.prime_many({entity.id: entity for entity in entities})
+
+    async def _load_entities(self, ids: list[str]) -> list[Entity | None]:
+        found = await self._store.entities(ids)
+        return [found.get(entity_id) for entity_id in ids]
+
+    async def _load_relations(self, keys: list[RelationsKey]) -> list[list[EntityRelation]]:
+        by_filter: dict[RelationFilter, list[str]] = defaultdict(list)
+        for key in keys:
+            by_filter[key.filter].append(key.entity_id)
+        answers: dict[RelationsKey, list[EntityRelation]] = {}
+        for relation_filter, entity_ids in by_filter.items():
+            found = await self._store.relations(entity_ids, relation_filter)
+            for entity_id, relations in found.items():
+                answers[RelationsKey(entity_id, relation_filter)] = relations
+                for item in relations:
+                    self.prime_entities((item.subject, item.object))
+        return [answers.get(key, []) for key in keys]
+
+    async def _load_articles(self, ids: list[str]) -> list[Article | None]:
+        found = await self._store.articles_by_id(ids)
+        return [found.get(article_id) for article_id in ids]
+
+    async def _load_sentences(self, article_ids: list[str]) -> list[list[Sentence]]:
+        found = await self._store.sentences(article_ids)
+        return [found.get(article_id, []) for article_id in article_ids]
+
+    async def _load_article_relations(self, ids: list[str]) -> list[list[EntityRelation]]:
+        found = await self._store.article_relations(ids)
+        for relations in found.values():
+            for item in relations:
+                self.prime_entities((item.subject, item.object))
+        return [found.get(article_id, []) for article_id in ids]
+
+
+class Context(BaseContext):
+    """What every resolver gets as `info.context`."""
+
+    def __init__(self, store: GraphStore, settings: Settings, api_key: str | None) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.api_key = api_key
+        self.loaders = Loaders(store)
+
+    def may_mutate(self) -> bool:
+        """True when the caller's key is one of the configured keys (constant-time compare)."""
+        if not self.api_key or not self.settings.api_keys:
+            return False
+        given = self.api_key.encode()
+        return any(
+            hmac.compare_digest(given, key.get_secret_value().encode())
+            for key in self.settings.api_keys
+        )

@@ -1,0 +1,243 @@
+"""The GraphQL schema: Query, Mutation, and stable error codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.scalars import JSON
+
+from kg.api.types import (
+    ENTITY_TYPES,
+    Article,
+    BadInput,
+    Direction,
+    Entity,
+    EntityNotFound,
+    EntityType,
+    KgInfo,
+    NoPath,
+    Path,
+    PathResult,
+    Relation,
+    RelationType,
+    Status,
+    check_first,
+    entity_view,
+    relation_filter,
+)
+from kg.errors import InvalidArticle, InvalidDocument, StoreError, StoreUnavailable
+from kg.store import EntityRelation
+
+MAX_PATH_LENGTH = 6
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One entity by id, or null.")
+    async def entity(self, info: KgInfo, id: strawberry.ID) -> Entity | None:
+        found = await info.context.loaders.entity.load(str(id))
+        return entity_view(found) if found else None
+
+    @strawberry.field(description="Entities whose name or alias matches the words (full text).")
+    async def search(
+        self,
+        info: KgInfo,
+        text: str,
+        types: list[EntityType] | None = None,  # type: ignore[valid-type]
+        first: int = 10,
+    ) -> list[Entity]:
+        found = await info.context.store.search(
+            text, [t.value for t in types or ()], check_first(info, first)
+        )
+        info.context.loaders.prime_entities(found)
+        return [entity_view(e) for e in found]
+
+    @strawberry.field(description="Relations anywhere in the graph, by status, type and date.")
+    async def relations(
+        self,
+        info: KgInfo,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        statuses: list[Status] | None = None,  # type: ignore[valid-type]
+        date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
+        date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
+        first: int = 100,
+    ) -> list[Relation]:
+        chosen = relation_filter(types, Direction.BOTH, statuses, date_from, date_to)
+        found = await info.context.store.find_relations(chosen, check_first(info, first))
+        return _relations(info, found)
+
+    @strawberry.field(description="The shortest connection between two entities.")
+    async def path(
+        self,
+        info: KgInfo,
+        from_id: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to_id: Annotated[strawberry.ID, strawberry.argument(name="to")],
+        max_length: int = 4,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+    ) -> PathResult:
+        if not 1 <= max_length <= MAX_PATH_LENGTH:
+            raise BadInput(f"maxLength must be between 1 and {MAX_PATH_LENGTH}, not {max_length}")
+        ends = await info.context.loaders.entity.load_many([str(from_id), str(to_id)])
+        for wanted, found in zip((from_id, to_id), ends, strict=True):
+            if found is None:
+                return EntityNotFound(id=wanted, message=f"no entity has the id {wanted!r}")
+        if from_id == to_id:
+            return Path(length=0, entities=[entity_view(e) for e in ends[:1] if e], relations=[])
+        path = await info.context.store.shortest_path(
+            str(from_id), str(to_id), max_length, [t.value for t in types or ()]
+        )
+        if path is None:
+            return NoPath(message=f"no path of at most {max_length} relations joins them")
+        info.context.loaders.prime_entities(path.entities)
+        return Path(
+            length=len(path.relations),
+            entities=[entity_view(e) for e in path.entities],
+            relations=[Relation(relation=r) for r in path.relations],
+        )
+
+    @strawberry.field(description="Dated relations of an entity, or between two, oldest first.")
+    async def timeline(
+        self,
+        info: KgInfo,
+        entity: strawberry.ID,
+        other: strawberry.ID | None = None,
+        date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
+        date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        first: int = 100,
+    ) -> list[Relation]:
+        chosen = relation_filter(
+            types, Direction.BOTH, None, date_from, date_to, str(other) if other else None
+        )
+        found = await info.context.store.timeline(str(entity), chosen, check_first(info, first))
+        return _relations(info, found)
+
+    @strawberry.field(description="Articles, newest first.")
+    async def articles(self, info: KgInfo, first: int = 20) -> list[Article]:
+        found = await info.context.store.articles(check_first(info, first))
+        info.context.loaders.article.prime_many({a.id: a for a in found})
+        return [Article(article=a) for a in found]
+
+    @strawberry.field(description="One article by id, or null.")
+    async def article(self, info: KgInfo, id: strawberry.ID) -> Article | None:
+        found = await info.context.loaders.article.load(str(id))
+        return Article(article=found) if found else None
+
+
+def _relations(info: KgInfo, found: list[EntityRelation]) -> list[Relation]:
+    for item in found:
+        info.context.loaders.prime_entities((item.subject, item.object))
+    return [Relation.of(item) for item in found]
+
+
+@strawberry.input(description="An article to load: its text as given, or a JSON article.")
+class IngestArticleInput:
+    text: str = strawberry.field(description="A plain-text article, or a JSON article object.")
+    annotation: JSON | None = strawberry.field(
+        default=None, description="An interchange document of what the article says (optional)."
+    )
+    name: str | None = strawberry.field(default=None, description="A name for error messages.")
+
+
+@strawberry.type(description="The article was written to the graph.")
+class IngestArticleSuccess:
+    article: Article
+    extractor: str
+    entities: int
+    relations: int
+    sentences: int
+
+
+@strawberry.type(description="The article or its annotation was refused; nothing was written.")
+class InvalidInput:
+    message: str
+    problems: list[str]
+
+
+@strawberry.type(description="Mutations need a valid X-API-Key header (none are set by default).")
+class NotAuthorized:
+    message: str
+
+
+IngestArticleResult = Annotated[
+    IngestArticleSuccess | InvalidInput | NotAuthorized, strawberry.union("IngestArticleResult")
+]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Parse an article, check its facts, and write them.")
+    async def ingest_article(self, info: KgInfo, input: IngestArticleInput) -> IngestArticleResult:
+        # Imported here: the API may use loaders/, but only the mutation needs them.
+        from loaders.extract import CuratedExtractor
+        from loaders.pipeline import load_article
+
+        context = info.context
+        if not context.may_mutate():
+            return NotAuthorized(message="a valid X-API-Key header is required for mutations")
+        if input.annotation is not None and not isinstance(input.annotation, dict):
+            return InvalidInput(message="annotation must be a JSON object", problems=[])
+        name = input.name or "ingested article"
+        extractor = CuratedExtractor(context.settings.annotations_dir)
+        try:
+            await context.store.apply_schema()
+            loaded = await load_article(
+                context.store, input.text.encode("utf-8"), name, extractor, input.annotation
+            )
+        except InvalidDocument as exc:
+            return InvalidInput(message=str(exc).splitlines()[0], problems=exc.problems)
+        except InvalidArticle as exc:
+            return InvalidInput(message=str(exc), problems=[str(exc)])
+        found = await context.store.articles_by_id([loaded.summary.article_id])
+        summary = loaded.summary
+        return IngestArticleSuccess(
+            article=Article(article=found[summary.article_id]),
+            extractor=loaded.extractor,
+            entities=summary.entities,
+            relations=summary.relations,
+            sentences=summary.sentences,
+        )
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error a stable `extensions.code`, and hide internals of unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [self._coded(error) for error in errors]
+
+    @staticmethod
+    def _coded(error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if error.extensions and "code" in error.extensions:
+            return error
+        code, message = "INTERNAL", "Internal error."
+        if original is None:
+            code, message = "GRAPHQL_VALIDATION_FAILED", error.message
+        elif isinstance(original, StoreUnavailable):
+            code, message = "SERVICE_UNAVAILABLE", "The graph database is unavailable; retry later."
+        elif isinstance(original, StoreError):
+            code, message = "STORE_ERROR", "The graph database could not answer."
+        elif isinstance(original, GraphQLError):
+            code, message = "BAD_USER_INPUT", error.message
+        extensions: dict[str, Any] = {**(error.extensions or {}), "code": code}
+        return GraphQLError(
+            message, error.nodes, error.source, error.positions, error.path, original, extensions
+        )
+
+
+def build_schema() -> strawberry.Schema:
+    """The schema, with every entity type registered (they are reached through the interface)."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=list(ENTITY_TYPES.values()),
+        extensions=[ErrorCodes],
+    )

@@ -1,0 +1,385 @@
+"""GraphQL types: thin views over domain objects, named as in the graph (`Person` for :Person)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from kg import domain
+from kg.api.context import Context, RelationsKey
+from kg.ontology import EntityType as _EntityType
+from kg.ontology import RelationType as _RelationType
+from kg.ontology import Status as _Status
+from kg.ontology import entity_descriptions
+from kg.store import EntityRelation, RelationFilter
+
+# The GraphQL enums are the ontology's enums, so the two cannot drift apart.
+EntityType = strawberry.enum(_EntityType, name="EntityType", description="An entity's node label.")
+RelationType = strawberry.enum(_RelationType, name="RelationType", description="A relation type.")
+Status = strawberry.enum(_Status, name="Status", description="How firmly the article states it.")
+
+KgInfo = Info[Context, None]
+
+
+@strawberry.enum(description="Which way a relation points from the entity asked about.")
+class Direction(Enum):
+    OUT = "OUT"
+    IN = "IN"
+    BOTH = "BOTH"
+
+
+class BadInput(GraphQLError):
+    """A request the API refuses: its message says which argument and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def check_first(info: KgInfo, first: int) -> int:
+    """`first` must be between 1 and the server's cap."""
+    cap = info.context.settings.max_page_size
+    if not 1 <= first <= cap:
+        raise BadInput(f"first must be between 1 and {cap}, not {first}")
+    return first
+
+
+def check_date(name: str, value: str | None) -> str | None:
+    """A date bound is an ISO date or a prefix of one (2024, 2024-06, 2024-06-01)."""
+    import re
+
+    if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise BadInput(f"{name} must be an ISO date such as 2024-06-01 (or 2024-06, 2024)")
+    return value
+
+
+def relation_filter(
+    types: list[Any] | None, direction: Direction, statuses: list[Any] | None,
+    date_from: str | None, date_to: str | None, other: str | None = None,
+) -> RelationFilter:
+    start = check_date("from", date_from)
+    end = check_date("to", date_to)
+    return RelationFilter(
+        types=tuple(t.value for t in types or ()),
+        direction=direction.value,
+        statuses=tuple(s.value for s in statuses or ()),
+        date_from=domain.date_bounds(start)[0] if start else None,
+        date_to=domain.date_bounds(end)[1] if end else None,
+        other=other,
+    )
+
+
+@strawberry.interface(description="A real-world thing named in the news: person, country, ...")
+class Entity:
+    entity: strawberry.Private[domain.Entity]
+
+    @strawberry.field(description="Stable slug of the canonical name, the same in every article.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.entity.id)
+
+    @strawberry.field(description="The node label.")
+    def type(self) -> EntityType:  # type: ignore[valid-type]  # enum built from the ontology
+        return _EntityType(self.entity.type)
+
+    @strawberry.field(description="The canonical name.")
+    def name(self) -> str:
+        return self.entity.name
+
+    @strawberry.field(description="Every other name the articles use for it.")
+    def aliases(self) -> list[str]:
+        return list(self.entity.aliases)
+
+    @strawberry.field(description="Wikidata QID, where known.")
+    def wikidata(self) -> str | None:
+        return self.entity.wikidata
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.entity.description
+
+    @strawberry.field(description="Relations of this entity; MET_WITH and the like both ways.")
+    async def relations(
+        self,
+        info: KgInfo,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        direction: Direction = Direction.BOTH,
+        statuses: list[Status] | None = None,  # type: ignore[valid-type]
+        date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
+        date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
+    ) -> list[Relation]:
+        key = RelationsKey(
+            self.entity.id, relation_filter(types, direction, statuses, date_from, date_to)
+        )
+        return [Relation.of(item) for item in await info.context.loaders.relations.load(key)]
+
+    @strawberry.field(description="Entities within `depth` hops (1 to 3), nearest first.")
+    async def neighbors(
+        self,
+        info: KgInfo,
+        depth: int = 1,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        first: int = 50,
+    ) -> list[Neighbor]:
+        if not 1 <= depth <= 3:
+            raise BadInput(f"depth must be between 1 and 3, not {depth}")
+        found = await info.context.store.neighbors(
+            self.entity.id, depth, [t.value for t in types or ()], check_first(info, first)
+        )
+        info.context.loaders.prime_entities([n.entity for n in found])
+        return [Neighbor(entity=entity_view(n.entity), distance=n.distance) for n in found]
+
+
+def _entity_class(label: str) -> type[Entity]:
+    cls = type(label, (Entity,), {"__doc__": entity_descriptions()[label]})
+    return strawberry.type(cls, description=entity_descriptions()[label])
+
+
+# One GraphQL object type per node label, all from the ontology.
+ENTITY_TYPES: dict[str, type[Entity]] = {t.value: _entity_class(t.value) for t in _EntityType}
+
+
+def entity_view(entity: domain.Entity) -> Entity:
+    """The GraphQL object of an entity: `Person` for a :Person."""
+    return ENTITY_TYPES[entity.type](entity=entity)  # type: ignore[call-arg]
+
+
+@strawberry.type(description="An entity near another, and how many hops away.")
+class Neighbor:
+    entity: Entity
+    distance: int
+
+
+@strawberry.type(description="The verbatim sentence of an article that states a relation.")
+class Evidence:
+    evidence: strawberry.Private[domain.Evidence]
+
+    @strawberry.field(description="The sentence, verbatim.")
+    def text(self) -> str:
+        return self.evidence.text
+
+    @strawberry.field(description="Character offset into the article's stored text.")
+    def start(self) -> int | None:
+        return self.evidence.start
+
+    @strawberry.field(description="End offset (exclusive): article.text[start:end] == text.")
+    def end(self) -> int | None:
+        return self.evidence.end
+
+    @strawberry.field
+    def sentence_index(self) -> int | None:
+        return self.evidence.sentence_index
+
+    @strawberry.field
+    async def article(self, info: KgInfo) -> Article | None:
+        if self.evidence.article_id is None:
+            return None
+        found = await info.context.loaders.article.load(self.evidence.article_id)
+        return Article(article=found) if found else None
+
+
+@strawberry.type(description="A fact: subject, type, object, with qualifiers and evidence.")
+class Relation:
+    relation: strawberry.Private[domain.Relation]
+    subject_entity: strawberry.Private[domain.Entity | None] = None
+    object_entity: strawberry.Private[domain.Entity | None] = None
+
+    @classmethod
+    def of(cls, item: EntityRelation) -> Relation:
+        return cls(relation=item.relation, subject_entity=item.subject, object_entity=item.object)
+
+    @strawberry.field(description="The identity: type|subject|object|date.")
+    def key(self) -> str:
+        return self.relation.key
+
+    @strawberry.field
+    def type(self) -> RelationType:  # type: ignore[valid-type]
+        return _RelationType(self.relation.type)
+
+    @strawberry.field
+    async def subject(self, info: KgInfo) -> Entity:
+        return await _entity(info, self.subject_entity, self.relation.subject)
+
+    @strawberry.field
+    async def object(self, info: KgInfo) -> Entity:
+        return await _entity(info, self.object_entity, self.relation.object)
+
+    @strawberry.field
+    def status(self) -> Status:  # type: ignore[valid-type]
+        return _Status(self.relation.status)
+
+    @strawberry.field(description="ISO date, partial (2024-06) or a range (a/b).")
+    def date(self) -> str | None:
+        return self.relation.date
+
+    @strawberry.field(description="The words the date came from.")
+    def date_text(self) -> str | None:
+        return self.relation.date_text
+
+    @strawberry.field(description="Where it happened.")
+    async def place(self, info: KgInfo) -> Entity | None:
+        if self.relation.place is None:
+            return None
+        found = await info.context.loaders.entity.load(self.relation.place)
+        return entity_view(found) if found else None
+
+    @strawberry.field
+    def quantity(self) -> float | None:
+        return self.relation.quantity
+
+    @strawberry.field(description="over, about, at least, up to")
+    def quantity_qualifier(self) -> str | None:
+        return self.relation.quantity_qualifier
+
+    @strawberry.field(description="What is alleged (ACCUSED).")
+    def claim(self) -> str | None:
+        return self.relation.claim
+
+    @strawberry.field(name="as", description="The label given (DESIGNATED).")
+    def as_(self) -> str | None:
+        return self.relation.as_
+
+    @strawberry.field(description="The office held (OFFICIAL_OF, HEADS, MEMBER_OF).")
+    def role(self) -> str | None:
+        return self.relation.role
+
+    @strawberry.field
+    def topics(self) -> list[str]:
+        return list(self.relation.topics)
+
+    @strawberry.field
+    def confidence(self) -> float | None:
+        return self.relation.confidence
+
+    @strawberry.field(description="Who says so.")
+    async def attributed_to(self, info: KgInfo) -> list[Entity]:
+        found = await info.context.loaders.entity.load_many(list(self.relation.attributed_to))
+        return [entity_view(e) for e in found if e is not None]
+
+    @strawberry.field(description="Every sentence, in every article, that states it.")
+    def evidence(self) -> list[Evidence]:
+        return [Evidence(evidence=e) for e in self.relation.evidence]
+
+    @strawberry.field(description="Every article that states it.")
+    async def sources(self, info: KgInfo) -> list[Article]:
+        found = await info.context.loaders.article.load_many(list(self.relation.sources))
+        return [Article(article=a) for a in found if a is not None]
+
+
+async def _entity(info: KgInfo, loaded: domain.Entity | None, entity_id: str) -> Entity:
+    entity = loaded or await info.context.loaders.entity.load(entity_id)
+    if entity is None:  # the graph guarantees both ends exist; this would be a broken store
+        raise GraphQLError(f"entity {entity_id} is missing", extensions={"code": "INTERNAL"})
+    return entity_view(entity)
+
+
+@strawberry.type(description="One sentence of an article, with offsets into its stored text.")
+class Sentence:
+    sentence: strawberry.Private[domain.Sentence]
+    article_id: strawberry.Private[str]
+
+    @strawberry.field
+    def index(self) -> int:
+        return self.sentence.index
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.sentence.text
+
+    @strawberry.field
+    def start(self) -> int:
+        return self.sentence.start
+
+    @strawberry.field
+    def end(self) -> int:
+        return self.sentence.end
+
+    @strawberry.field(description="True for a publisher's appeal or other page furniture.")
+    def boilerplate(self) -> bool:
+        return self.sentence.boilerplate
+
+    @strawberry.field(description="The relations this sentence is evidence for.")
+    async def relations(self, info: KgInfo) -> list[Relation]:
+        found = await info.context.loaders.article_relations.load(self.article_id)
+        return [
+            Relation.of(item)
+            for item in found
+            if any(
+                e.article_id == self.article_id and e.sentence_index == self.sentence.index
+                for e in item.relation.evidence
+            )
+        ]
+
+
+@strawberry.type(description="A news article: metadata, stored text, sentences and relations.")
+class Article:
+    article: strawberry.Private[domain.Article]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.article.id)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.article.title
+
+    @strawberry.field(description="The publisher.")
+    def source(self) -> str | None:
+        return self.article.source
+
+    @strawberry.field(description="ISO 8601 date-time.")
+    def published(self) -> str | None:
+        return self.article.published
+
+    @strawberry.field
+    def updated(self) -> str | None:
+        return self.article.updated
+
+    @strawberry.field
+    def url(self) -> str | None:
+        return self.article.url
+
+    @strawberry.field(description="SHA-256 of the stored text.")
+    def content_sha256(self) -> str:
+        return self.article.content_sha256
+
+    @strawberry.field(description="The stored text every offset refers to.")
+    def text(self) -> str:
+        return self.article.text
+
+    @strawberry.field
+    async def sentences(self, info: KgInfo, include_boilerplate: bool = True) -> list[Sentence]:
+        found = await info.context.loaders.sentences.load(self.article.id)
+        return [
+            Sentence(sentence=s, article_id=self.article.id)
+            for s in found
+            if include_boilerplate or not s.boilerplate
+        ]
+
+    @strawberry.field(description="Every relation this article states.")
+    async def relations(self, info: KgInfo) -> list[Relation]:
+        found = await info.context.loaders.article_relations.load(self.article.id)
+        return [Relation.of(item) for item in found]
+
+
+@strawberry.type(description="The shortest connection between two entities.")
+class Path:
+    length: int
+    entities: list[Entity]
+    relations: list[Relation]
+
+
+@strawberry.type(description="The two entities exist but no path of the allowed length joins them.")
+class NoPath:
+    message: str
+
+
+@strawberry.type(description="No entity has this id.")
+class EntityNotFound:
+    id: strawberry.ID
+    message: str
+
+
+PathResult = Annotated[Path | NoPath | EntityNotFound, strawberry.union("PathResult")]

@@ -1,0 +1,215 @@
+"""The `kg` command line: the local Neo4j, loading, serving, extracting, exporting the schema.
+
+The entry point builds the Settings once and, where it needs Neo4j, the one driver it passes
+down; nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from kg.config import Settings
+from kg.errors import KgError
+
+app = typer.Typer(no_args_is_help=True, help="kg: a knowledge graph of news in Neo4j, over GraphQL.")
+neo4j_app = typer.Typer(no_args_is_help=True, help="Run the project's local Neo4j server.")
+app.add_typer(neo4j_app, name="neo4j")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    return typer.Exit(code=2)
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Provision Neo4j from Maven Central (once), start it, wait until Bolt answers."""
+    from kg import neo4j_server
+
+    settings = Settings()
+    try:
+        status = neo4j_server.start(settings)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print(f"Neo4j {status.version} running (pid {status.pid})")
+    out.print(f"  Bolt:          {status.bolt_uri}")
+    out.print(f"  Neo4j Browser: {status.http_url}  (user {settings.neo4j_user})")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j server, cleanly."""
+    from kg import neo4j_server
+
+    try:
+        stopped = neo4j_server.stop(Settings())
+    except KgError as exc:
+        raise _fail(exc) from exc
+    out.print("Neo4j stopped" if stopped else "Neo4j was not running")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the local Neo4j server runs and answers; exit 1 when it does not."""
+    from kg import neo4j_server
+
+    status = neo4j_server.status(Settings())
+    state = "running" if status.running else "stopped"
+    ready = "Bolt answers" if status.bolt_ready else "Bolt does not answer"
+    out.print(f"Neo4j {status.version}: {state}, {ready} ({status.bolt_uri}, {status.http_url})")
+    if not (status.running and status.bolt_ready):
+        raise typer.Exit(code=1)
+
+
+class ExtractorChoice(str, Enum):
+    auto = "auto"
+    curated = "curated"
+
+
+def _extractor(settings: Settings, choice: ExtractorChoice) -> Any:
+    from loaders.extract import CuratedExtractor
+
+    return CuratedExtractor(settings.annotations_dir)
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="article files or folders of them")],
+    extractor: Annotated[ExtractorChoice, typer.Option(help="where the facts come from")] = (
+        ExtractorChoice.auto
+    ),
+) -> None:
+    """Load articles: every one is checked first, then each is written in one transaction."""
+    from loaders.pipeline import article_files, build_article_graph
+
+    settings = Settings()
+    chosen = _extractor(settings, extractor)
+    try:
+        files = article_files(paths)
+        if not files:
+            raise KgError(f"no article files in {', '.join(map(str, paths))}")
+        graphs = [build_article_graph(f.read_bytes(), str(f), chosen) for f in files]
+    except KgError as exc:
+        raise _fail(exc) from exc
+    try:
+        asyncio.run(_write_all(settings, graphs))
+    except KgError as exc:
+        raise _fail(exc) from exc
+
+
+async def _write_all(settings: Settings, graphs: list[Any]) -> None:
+    from kg.store import GraphStore, create_driver
+
+    driver = create_driver(settings)
+    try:
+        store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+        await store.apply_schema()
+        columns = (TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+        with Progress(*columns, console=err, transient=False) as progress:
+            task = progress.add_task("", total=len(graphs))
+            for graph, used in graphs:
+                summary = await store.write_article_graph(graph)
+                progress.update(task, advance=1, description=summary.article_id)
+                out.print(
+                    f"{summary.article_id}: {summary.entities} entities, "
+                    f"{summary.relations} relations, {summary.sentences} sentences "
+                    f"(facts: {used})",
+                    highlight=False,
+                )
+    finally:
+        await driver.close()
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+
+
+@app.command()
+def extract(
+    article: Annotated[Path, typer.Argument(help="an article file (text or JSON)")],
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.json,
+    extractor: Annotated[ExtractorChoice, typer.Option()] = ExtractorChoice.auto,
+) -> None:
+    """Print the interchange document of what an article says (checked against its text)."""
+    from loaders.document import graph_to_document
+    from loaders.parse import read_article
+    from loaders.pipeline import build_article_graph
+
+    settings = Settings()
+    chosen = _extractor(settings, extractor)
+    try:
+        parsed = read_article(article)
+        if chosen.run(parsed) is None:
+            raise KgError(
+                f"{article}: no curated annotation ({chosen.path_for(parsed)}) and no offline "
+                "extractor yet for articles nobody has annotated"
+            )
+        graph, _ = build_article_graph(article.read_bytes(), str(article), chosen)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    document = graph_to_document(graph.article, graph.entities, graph.relations)
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: KG_API_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default: KG_API_PORT")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql) and /health."""
+    import os
+
+    import uvicorn
+
+    settings = Settings()
+    host = host or settings.api_host
+    port = port or settings.api_port
+    shown = "127.0.0.1" if host == "0.0.0.0" else host  # noqa: S104 - only for the printed URL
+    out.print(f"GraphiQL:       http://{shown}:{port}/graphql")
+    out.print(f"Health:         http://{shown}:{port}/health")
+    out.print(f"Neo4j:          {settings.neo4j_uri} (database {settings.neo4j_database})")
+    if workers > 1:  # each worker builds its own app, and so its own driver, from the env
+        os.environ.setdefault("KG_API_HOST", host)
+        uvicorn.run("kg.api.app:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
+    else:
+        from kg.api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command("export-schema")
+def export_schema(
+    check: Annotated[bool, typer.Option(help="exit 1 if the files differ, write nothing")] = False,
+) -> None:
+    """Write schema/schema.graphql and schema/constraints.cypher from the code and ontology."""
+    from kg.exports import schema_exports
+
+    stale = []
+    for path, text in schema_exports().items():
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(path)
+        if not check:
+            path.write_text(text, encoding="utf-8")
+    verb = "differ from the code" if check else "written"
+    for path in stale:
+        out.print(f"{path}: {verb}")
+    if check and stale:
+        raise typer.Exit(code=1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,117 @@
+"""Fixtures: a real Neo4j for the whole run, and a known graph at the start of every test.
+
+The tests use their own Neo4j (ports 17687/17474, home .kg/neo4j-test) so they never touch the
+graph that `make run` serves. If it is not running, the session starts it with the project's
+runner and stops it at the end; NEO4J_URI and friends point the tests at another server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from neo4j import AsyncDriver
+
+from kg import neo4j_server
+from kg.api.app import create_app
+from kg.config import Settings
+from kg.store import GraphStore, create_driver
+from loaders.extract import CuratedExtractor
+from loaders.pipeline import load_article
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "articles" / "000_9e847efd11a92494.txt"
+SEED_ID = "2024-11-19-kim-jong-un-meets-with-russias-natural-resources-minister-in-pyongyang"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+TEST_ENV = {
+    "NEO4J_URI": "bolt://127.0.0.1:17687",
+    "NEO4J_PASSWORD": "kg-test-password",
+    "KG_NEO4J_HTTP_PORT": "17474",
+    "KG_NEO4J_HOME": str(ROOT / ".kg" / "neo4j-test"),
+    "KG_NEO4J_HEAP": "1g",
+    "KG_NEO4J_PAGECACHE": "512m",
+    "KG_DATA_DIR": str(ROOT / "data"),
+}
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    """Settings for the test Neo4j; the server is started for the session when it is not up."""
+    for name, value in TEST_ENV.items():
+        os.environ.setdefault(name, value)
+    os.environ["KG_API_KEYS"] = "test-key-1,test-key-2"
+    current = Settings(_env_file=None)  # type: ignore[call-arg]  # pydantic-settings init arg
+    started = False
+    local = current.neo4j_uri.startswith(("bolt://127.0.0.1", "bolt://localhost"))
+    if local and not neo4j_server.status(current).bolt_ready:
+        neo4j_server.start(current)
+        started = True
+    yield current
+    if started:
+        neo4j_server.stop(current)
+
+
+@pytest.fixture(scope="session")
+async def driver(settings: Settings) -> AsyncIterator[AsyncDriver]:
+    """The session's one driver, as the API and the CLI each have one."""
+    made = create_driver(settings)
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def store(driver: AsyncDriver, settings: Settings) -> GraphStore:
+    """An empty graph with the constraints and indexes applied."""
+    async with driver.session(database=settings.neo4j_database) as session:
+        await (await session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS")).consume()
+    graph_store = GraphStore(driver, settings.neo4j_database)
+    await graph_store.apply_schema()
+    graph_store.statements = 0
+    return graph_store
+
+
+@pytest.fixture
+def extractor(settings: Settings) -> CuratedExtractor:
+    return CuratedExtractor(settings.annotations_dir)
+
+
+@pytest.fixture
+async def seeded(store: GraphStore, extractor: CuratedExtractor) -> GraphStore:
+    """The graph holding exactly the seed article and its curated facts."""
+    await load_article(store, SEED.read_bytes(), str(SEED), extractor)
+    store.statements = 0
+    return store
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The real application, with its lifespan (its own driver) running."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client speaking to the app in-process (ASGI), no network stubbed out."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kg.test") as http:
+        yield http
+
+
+async def graphql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, object]:
+    """POST a GraphQL request; return the whole JSON answer (data and errors)."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
