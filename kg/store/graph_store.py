@@ -23,14 +23,15 @@ _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
 
 def lucene_query(text: str) -> str:
-    """A full-text query from user words: the phrase, or every word as a prefix. Escaped."""
+    """A full-text query from user words, escaped: the phrase ranks first, then all words,
+    then any word as a prefix (so "Kozl" finds Kozlov)."""
     words = ["".join(f"\\{c}" if c in _LUCENE_SPECIAL else c for c in w) for w in text.split()]
     words = [w.lower() for w in words if w]
     if not words:
         return ""
     phrase = " ".join(words)
-    prefixes = " AND ".join(f"{w}*" for w in words)
-    return f'"{phrase}"^3 OR ({" AND ".join(words)})^2 OR ({prefixes})'
+    prefixes = " OR ".join(f"{w}*" for w in words)
+    return f'"{phrase}"^4 OR ({" AND ".join(words)})^2 OR {prefixes}'
 
 
 @dataclass(frozen=True)
