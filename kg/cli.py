@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,11 +20,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from kg.config import Settings
 from kg.errors import KgError
 
-app = typer.Typer(no_args_is_help=True, help="kg: a knowledge graph of news in Neo4j, over GraphQL.")
+app = typer.Typer(
+    no_args_is_help=True, help="kg: a knowledge graph of news in Neo4j, over GraphQL."
+)
 neo4j_app = typer.Typer(no_args_is_help=True, help="Run the project's local Neo4j server.")
 app.add_typer(neo4j_app, name="neo4j")
-err = Console(stderr=True)
-out = Console()
+api_app = typer.Typer(no_args_is_help=True, help="Run the API in the background.")
+app.add_typer(api_app, name="api")
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -72,7 +76,7 @@ def neo4j_status() -> None:
         raise typer.Exit(code=1)
 
 
-class ExtractorChoice(str, Enum):
+class ExtractorChoice(StrEnum):
     auto = "auto"
     curated = "curated"
 
@@ -115,8 +119,14 @@ async def _write_all(settings: Settings, graphs: list[Any]) -> None:
     try:
         store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
         await store.apply_schema()
-        columns = (TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
-        with Progress(*columns, console=err, transient=False) as progress:
+        columns = (
+            TextColumn("loading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+        )
+        # A bar on a terminal; in a log (CI, make) the per-article lines say it all.
+        with Progress(*columns, console=err, disable=not err.is_terminal) as progress:
             task = progress.add_task("", total=len(graphs))
             for graph, used in graphs:
                 summary = await store.write_article_graph(graph)
@@ -131,7 +141,7 @@ async def _write_all(settings: Settings, graphs: list[Any]) -> None:
         await driver.close()
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     json = "json"
 
 
@@ -182,12 +192,101 @@ def serve(
     out.print(f"Neo4j:          {settings.neo4j_uri} (database {settings.neo4j_database})")
     if workers > 1:  # each worker builds its own app, and so its own driver, from the env
         os.environ.setdefault("KG_API_HOST", host)
-        uvicorn.run("kg.api.app:app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+        uvicorn.run(
+            "kg.api.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
     else:
         from kg.api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _api_files(settings: Settings) -> tuple[Path, Path]:
+    run_dir = settings.neo4j_home.parent  # .kg/ by default: ignored, beside the local Neo4j
+    return run_dir / "api.pid", run_dir / "api.log"
+
+
+def _api_pid(pid_file: Path) -> int | None:
+    import os
+
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def _print_urls(settings: Settings, host: str, port: int) -> None:
+    from kg.neo4j_server import status as neo4j_status
+
+    browser = neo4j_status(settings).http_url
+    password = settings.neo4j_password.get_secret_value()
+    out.print(f"GraphiQL:       http://{host}:{port}/graphql", highlight=False)
+    out.print(f"Health:         http://{host}:{port}/health", highlight=False)
+    out.print(f"Neo4j Browser:  {browser}", highlight=False)
+    out.print(
+        f"  connect to {settings.neo4j_uri} as {settings.neo4j_user} / {password}"
+        "  (NEO4J_PASSWORD; style: drag schema/kg.grass onto Browser)",
+        highlight=False,
+    )
+
+
+@api_app.command("start")
+def api_start() -> None:
+    """Start `kg serve` in the background, wait until /health answers, print the URLs."""
+    import subprocess
+    import time
+    import urllib.request
+
+    settings = Settings()
+    pid_file, log_file = _api_files(settings)
+    host, port = settings.api_host, settings.api_port
+    health = f"http://{host}:{port}/health"
+    if _api_pid(pid_file) is None:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603 - our own console script, no shell
+                [sys.executable, "-m", "kg", "serve", "--host", host, "--port", str(port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        pid_file.write_text(str(process.pid))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if _api_pid(pid_file) is None or time.monotonic() > deadline:
+            tail = log_file.read_text(errors="replace").splitlines()[-20:]
+            raise _fail(KgError(f"the API did not come up at {health}:\n" + "\n".join(tail)))
+        time.sleep(0.5)
+    out.print(f"API running (pid {_api_pid(pid_file)}, log {log_file})", highlight=False)
+    _print_urls(settings, host, port)
+
+
+@api_app.command("stop")
+def api_stop() -> None:
+    """Stop the background API."""
+    import os
+    import signal
+
+    pid_file, _ = _api_files(Settings())
+    pid = _api_pid(pid_file)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+    pid_file.unlink(missing_ok=True)
+    out.print("API stopped" if pid else "API was not running")
 
 
 @app.command("export-schema")

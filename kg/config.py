@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     # Which Neo4j: the project's local server by default, or any other (Docker, Aura, cluster).
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias="NEO4J_URI")
     neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")
-    neo4j_password: SecretStr = Field(SecretStr("kg-local-password"), validation_alias="NEO4J_PASSWORD")
+    neo4j_password: SecretStr = Field(
+        SecretStr("kg-local-password"), validation_alias="NEO4J_PASSWORD"
+    )
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
 
     # The local server that `kg neo4j start` runs (ignored when NEO4J_URI points elsewhere).

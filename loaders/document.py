@@ -44,9 +44,9 @@ def _whole_patterns(doc: dict[str, Any]) -> list[str]:
     """JSON Schema patterns search, and "$" lets a trailing newline through: catch those."""
     problems = []
     for i, entity in enumerate(doc.get("entities") or ()):
-        if isinstance(entity, dict) and isinstance(entity.get("id"), str):
-            if _ID.search(entity["id"]) and not _ID.fullmatch(entity["id"]):
-                problems.append(f"entities/{i}/id: {entity['id']!r} does not match: not a slug")
+        entity_id = entity.get("id") if isinstance(entity, dict) else None
+        if isinstance(entity_id, str) and _ID.search(entity_id) and not _ID.fullmatch(entity_id):
+            problems.append(f"entities/{i}/id: {entity['id']!r} does not match: not a slug")
     for i, relation in enumerate(doc.get("relations") or ()):
         if isinstance(relation, dict) and isinstance(relation.get("date"), str):
             date = relation["date"]
@@ -78,12 +78,17 @@ def _entities(doc: dict[str, Any], problems: list[str]) -> dict[str, Entity]:
         seen = entities.get(entity.id)
         if seen is not None and seen.type != entity.type:
             problems.append(
-                f"entities/{i}: id {entity.id!r} is declared twice, as {seen.type} and {entity.type}"
+                f"entities/{i}: id {entity.id!r} is declared twice, "
+                f"as {seen.type} and {entity.type}"
             )
         elif seen is not None:
             aliases = tuple(dict.fromkeys(seen.aliases + entity.aliases))
             entities[entity.id] = Entity(
-                seen.id, seen.type, seen.name, aliases, seen.wikidata or entity.wikidata,
+                seen.id,
+                seen.type,
+                seen.name,
+                aliases,
+                seen.wikidata or entity.wikidata,
                 seen.description or entity.description,
             )
         else:
@@ -119,7 +124,10 @@ _PLACE_TYPES = frozenset({"Place", "Country"})
 
 
 def _relation(
-    i: int, raw: dict[str, Any], entities: dict[str, Entity], article: Article,
+    i: int,
+    raw: dict[str, Any],
+    entities: dict[str, Entity],
+    article: Article,
     problems: list[str],
 ) -> Relation:
     where = f"relations/{i}"
@@ -188,12 +196,21 @@ def document_to_graph(
 
 def _relation_entries(relation: Relation) -> list[dict[str, Any]]:
     base: dict[str, Any] = {
-        "type": relation.type, "subject": relation.subject, "object": relation.object,
-        "status": relation.status, "attributed_to": list(relation.attributed_to),
-        "date": relation.date, "date_text": relation.date_text, "place": relation.place,
-        "quantity": relation.quantity, "quantity_qualifier": relation.quantity_qualifier,
-        "topics": list(relation.topics), "claim": relation.claim, "as": relation.as_,
-        "role": relation.role, "confidence": relation.confidence,
+        "type": relation.type,
+        "subject": relation.subject,
+        "object": relation.object,
+        "status": relation.status,
+        "attributed_to": list(relation.attributed_to),
+        "date": relation.date,
+        "date_text": relation.date_text,
+        "place": relation.place,
+        "quantity": relation.quantity,
+        "quantity_qualifier": relation.quantity_qualifier,
+        "topics": list(relation.topics),
+        "claim": relation.claim,
+        "as": relation.as_,
+        "role": relation.role,
+        "confidence": relation.confidence,
     }
     # The format carries one piece of evidence per entry: one entry per piece, same identity.
     return [
@@ -208,14 +225,22 @@ def graph_to_document(
     """The interchange document of an article's entities and relations."""
     return {
         "article": {
-            "id": article.id, "title": article.title, "source": article.source,
-            "published": article.published, "updated": article.updated, "url": article.url,
+            "id": article.id,
+            "title": article.title,
+            "source": article.source,
+            "published": article.published,
+            "updated": article.updated,
+            "url": article.url,
             "content_sha256": article.content_sha256,
         },
         "entities": [
             {
-                "id": e.id, "type": e.type, "name": e.name, "aliases": list(e.aliases),
-                "wikidata": e.wikidata, "description": e.description,
+                "id": e.id,
+                "type": e.type,
+                "name": e.name,
+                "aliases": list(e.aliases),
+                "wikidata": e.wikidata,
+                "description": e.description,
             }
             for e in entities
         ],

@@ -45,8 +45,12 @@ def lexical_document(article: Article) -> dict[str, Any]:
     """A document with no entities or relations: the article's text and sentences alone."""
     return {
         "article": {
-            "id": article.id, "title": article.title, "source": article.source,
-            "published": article.published, "updated": article.updated, "url": article.url,
+            "id": article.id,
+            "title": article.title,
+            "source": article.source,
+            "published": article.published,
+            "updated": article.updated,
+            "url": article.url,
             "content_sha256": article.content_sha256,
         },
         "entities": [],

@@ -27,7 +27,8 @@ _BYLINE = re.compile(
 )
 # Where a publisher's appeal or page furniture begins; everything from there on is boilerplate.
 _BOILERPLATE_START = re.compile(
-    r"^(A Message from .{1,80}:|Support (independent|our) journalism.*|Read (the )?Entire Article)\s*$",
+    r"^(A Message from .{1,80}:|Support (independent|our) journalism.*"
+    r"|Read (the )?Entire Article)\s*$",
     re.IGNORECASE,
 )
 _HEADER_LINES = 6  # the byline and stray lines ("Truth") sit right below the title

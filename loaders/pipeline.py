@@ -42,7 +42,10 @@ def build_article_graph(
 
 
 async def load_article(
-    store: GraphStore, raw: bytes, name: str, extractor: Extractor,
+    store: GraphStore,
+    raw: bytes,
+    name: str,
+    extractor: Extractor,
     document: dict[str, Any] | None = None,
 ) -> LoadedArticle:
     """Run the whole pipeline for one article; the write is one transaction."""

@@ -36,7 +36,10 @@ def merge_relations(relations: tuple[Relation, ...]) -> tuple[Relation, ...]:
     rules = relation_rules()
     for relation in relations:
         key = relation_key(
-            relation.type, relation.subject, relation.object, relation.date,
+            relation.type,
+            relation.subject,
+            relation.object,
+            relation.date,
             rules[relation.type].symmetric,
         )
         keyed = replace(relation, key=key)

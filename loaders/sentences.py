@@ -8,10 +8,47 @@ from collections.abc import Iterator
 # Words after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
     {
-        "mr", "mrs", "ms", "dr", "prof", "st", "gen", "lt", "col", "maj", "capt", "sgt", "adm",
-        "gov", "sen", "rep", "pres", "jr", "sr", "vs", "etc", "inc", "ltd", "co",
-        "corp", "dept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-        "nov", "dec", "approx", "fig", "al",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "pres",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "approx",
+        "fig",
+        "al",
     }
 )
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})
@@ -44,8 +81,10 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> Iterat
         following = _NEXT_START.match(text, match.end(), stop)
         if following is None:
             continue  # a lower-case continuation: not a sentence end
-        if text[match.start()] == "." and match.end() - match.start() == 1 and _is_abbreviation(
-            text, match.start()
+        if (
+            text[match.start()] == "."
+            and match.end() - match.start() == 1
+            and _is_abbreviation(text, match.start())
         ):
             continue
         yield from _trimmed(text, cursor, match.end())

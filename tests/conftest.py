@@ -68,7 +68,9 @@ async def driver(settings: Settings) -> AsyncIterator[AsyncDriver]:
 async def store(driver: AsyncDriver, settings: Settings) -> GraphStore:
     """An empty graph with the constraints and indexes applied."""
     async with driver.session(database=settings.neo4j_database) as session:
-        await (await session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS")).consume()
+        await (
+            await session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS")
+        ).consume()
     graph_store = GraphStore(driver, settings.neo4j_database)
     await graph_store.apply_schema()
     graph_store.statements = 0
@@ -105,7 +107,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def graphql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, object] | None = None,
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, object] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """POST a GraphQL request; return the whole JSON answer (data and errors)."""

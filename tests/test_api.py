@@ -21,12 +21,18 @@ def data(body: dict[str, Any]) -> dict[str, Any]:
 async def test_who_met_kim_jong_un_when_where_according_to_whom(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{
+    body = await graphql(
+        client,
+        """{
       entity(id: "kim-jong-un") { relations(types: [MET_WITH]) {
         subject { id name } object { id } date dateText place { id name } status
-        attributedTo { id name } topics } } }""")
+        attributedTo { id name } topics } } }""",
+    )
     [meeting] = data(body)["entity"]["relations"]
-    assert {meeting["subject"]["id"], meeting["object"]["id"]} == {"kim-jong-un", "alexander-kozlov"}
+    assert {meeting["subject"]["id"], meeting["object"]["id"]} == {
+        "kim-jong-un",
+        "alexander-kozlov",
+    }
     assert meeting["subject"]["name"] == "Alexander Kozlov"
     assert meeting["date"] == "2024-11-18"
     assert meeting["dateText"] == "on Monday"
@@ -39,9 +45,13 @@ async def test_who_met_kim_jong_un_when_where_according_to_whom(
 async def test_a_meeting_is_answered_from_both_sides_and_both_directions(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{
+    body = await graphql(
+        client,
+        """{
       kim: entity(id: "kim-jong-un") { relations(types: [MET_WITH], direction: OUT) { key } }
-      kozlov: entity(id: "alexander-kozlov") { relations(types: [MET_WITH], direction: IN) { key } } }""")
+      kozlov: entity(id: "alexander-kozlov") {
+        relations(types: [MET_WITH], direction: IN) { key } } }""",
+    )
     answer = data(body)
     assert answer["kim"]["relations"] == answer["kozlov"]["relations"]
     assert len(answer["kim"]["relations"]) == 1
@@ -50,34 +60,48 @@ async def test_a_meeting_is_answered_from_both_sides_and_both_directions(
 async def test_what_kozlov_heads_and_of_which_country(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ entity(id: "alexander-kozlov") {
+    body = await graphql(
+        client,
+        """{ entity(id: "alexander-kozlov") {
       heads: relations(types: [HEADS], direction: OUT) { object { id name type } role }
-      office: relations(types: [OFFICIAL_OF], direction: OUT) { object { name } role } } }""")
+      office: relations(types: [OFFICIAL_OF], direction: OUT) { object { name } role } } }""",
+    )
     kozlov = data(body)["entity"]
     ministry = next(r for r in kozlov["heads"] if r["object"]["type"] == "GovernmentBody")
     assert ministry["object"]["name"] == "Ministry of Natural Resources and Ecology"
     assert [r["object"]["name"] for r in kozlov["office"]] == ["Russia"]
     assert kozlov["office"][0]["role"] == "Minister of Natural Resources and Ecology"
-    body = await graphql(client, f"""{{ entity(id: "{ministry['object']['id']}") {{
-      relations(types: [PART_OF], direction: OUT) {{ object {{ id }} }} }} }}""")
+    body = await graphql(
+        client,
+        f"""{{ entity(id: "{ministry["object"]["id"]}") {{
+      relations(types: [PART_OF], direction: OUT) {{ object {{ id }} }} }} }}""",
+    )
     assert [r["object"]["id"] for r in data(body)["entity"]["relations"]] == ["russia"]
 
 
 async def test_who_signed_the_treaty_and_when(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, f"""{{ entity(id: "{TREATY}") {{ name aliases
-      relations(types: [SIGNED]) {{ subject {{ name }} date dateText }} }} }}""")
+    body = await graphql(
+        client,
+        f"""{{ entity(id: "{TREATY}") {{ name aliases
+      relations(types: [SIGNED]) {{ subject {{ name }} date dateText }} }} }}""",
+    )
     treaty = data(body)["entity"]
     assert {"defense pact", "the deal"} <= set(treaty["aliases"])
     signers = {r["subject"]["name"]: (r["date"], r["dateText"]) for r in treaty["relations"]}
-    assert signers == {"Kim Jong Un": ("2024-06", "in June"),
-                       "Vladimir Putin": ("2024-06", "in June")}
+    assert signers == {
+        "Kim Jong Un": ("2024-06", "in June"),
+        "Vladimir Putin": ("2024-06", "in June"),
+    }
 
 
 async def test_who_ratified_the_treaty(seeded: GraphStore, client: httpx.AsyncClient) -> None:
-    body = await graphql(client, f"""{{ entity(id: "{TREATY}") {{
-      relations(types: [RATIFIED]) {{ subject {{ id name }} date dateText }} }} }}""")
+    body = await graphql(
+        client,
+        f"""{{ entity(id: "{TREATY}") {{
+      relations(types: [RATIFIED]) {{ subject {{ id name }} date dateText }} }} }}""",
+    )
     ratified = {r["subject"]["id"]: r for r in data(body)["entity"]["relations"]}
     assert set(ratified) == {"north-korea", "federal-assembly-of-russia"}
     assert ratified["north-korea"]["date"] == "2024-11-11/2024-11-17"
@@ -88,8 +112,11 @@ async def test_who_ratified_the_treaty(seeded: GraphStore, client: httpx.AsyncCl
 async def test_who_accuses_north_korea_of_what(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ entity(id: "north-korea") {
-      relations(types: [ACCUSED], direction: IN) { subject { id } claim status } } }""")
+    body = await graphql(
+        client,
+        """{ entity(id: "north-korea") {
+      relations(types: [ACCUSED], direction: IN) { subject { id } claim status } } }""",
+    )
     accusations = data(body)["entity"]["relations"]
     assert {a["subject"]["id"] for a in accusations} == {"united-states", "south-korea"}
     for accusation in accusations:
@@ -101,9 +128,12 @@ async def test_who_accuses_north_korea_of_what(
 async def test_which_deployment_is_alleged_of_what_size_by_whom(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ entity(id: "north-korea") {
+    body = await graphql(
+        client,
+        """{ entity(id: "north-korea") {
       relations(types: [DEPLOYED_TROOPS_TO], direction: OUT) {
-        object { id } status quantity quantityQualifier attributedTo { id } place { id } } } }""")
+        object { id } status quantity quantityQualifier attributedTo { id } place { id } } } }""",
+    )
     [deployment] = data(body)["entity"]["relations"]
     assert deployment["object"]["id"] == "russia"
     assert deployment["status"] == "alleged"
@@ -116,8 +146,11 @@ async def test_which_deployment_is_alleged_of_what_size_by_whom(
 async def test_what_north_korea_has_test_fired(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ entity(id: "north-korea") {
-      relations(types: [TESTED], direction: OUT) { object { name type } } } }""")
+    body = await graphql(
+        client,
+        """{ entity(id: "north-korea") {
+      relations(types: [TESTED], direction: OUT) { object { name type } } } }""",
+    )
     tested = {r["object"]["name"] for r in data(body)["entity"]["relations"]}
     assert tested == {"North Korean ballistic missiles", "North Korean solid-fuel ICBM"}
 
@@ -125,9 +158,12 @@ async def test_what_north_korea_has_test_fired(
 async def test_how_putin_is_connected_to_kozlov_hop_by_hop_with_evidence(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ path(from: "vladimir-putin", to: "alexander-kozlov") {
+    body = await graphql(
+        client,
+        """{ path(from: "vladimir-putin", to: "alexander-kozlov") {
       __typename ... on Path { length entities { id }
-        relations { type subject { id } object { id } evidence { text start end } } } } }""")
+        relations { type subject { id } object { id } evidence { text start end } } } } }""",
+    )
     path = data(body)["path"]
     assert path["__typename"] == "Path"
     assert path["length"] == 2
@@ -146,10 +182,15 @@ async def test_how_putin_is_connected_to_kozlov_hop_by_hop_with_evidence(
 async def test_which_facts_are_alleged_or_speculated(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ relations(statuses: [alleged, speculated]) {
-      type status subject { id } object { id } } }""")
-    found = {(r["type"], r["subject"]["id"], r["object"]["id"], r["status"])
-             for r in data(body)["relations"]}
+    body = await graphql(
+        client,
+        """{ relations(statuses: [alleged, speculated]) {
+      type status subject { id } object { id } } }""",
+    )
+    found = {
+        (r["type"], r["subject"]["id"], r["object"]["id"], r["status"])
+        for r in data(body)["relations"]
+    }
     assert ("DEPLOYED_TROOPS_TO", "north-korea", "russia", "alleged") in found
     assert ("SUPPORTS", "russia", "north-korea", "speculated") in found
     assert all(status in ("alleged", "speculated") for *_, status in found)
@@ -158,9 +199,12 @@ async def test_which_facts_are_alleged_or_speculated(
 async def test_every_answer_has_its_sentence_verbatim_at_its_offsets(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, f"""{{ article(id: "{SEED_ID}") {{ text
+    body = await graphql(
+        client,
+        f"""{{ article(id: "{SEED_ID}") {{ text
       relations {{ key evidence {{ text start end sentenceIndex article {{ id }} }} }}
-      sentences {{ index text start end }} }} }}""")
+      sentences {{ index text start end }} }} }}""",
+    )
     article = data(body)["article"]
     sentences = {s["index"]: s for s in article["sentences"]}
     assert len(article["relations"]) == 35
@@ -175,8 +219,11 @@ async def test_every_answer_has_its_sentence_verbatim_at_its_offsets(
 async def test_each_sentence_lists_the_relations_it_supports(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, f"""{{ article(id: "{SEED_ID}") {{
-      sentences(includeBoilerplate: false) {{ index boilerplate relations {{ type }} }} }} }}""")
+    body = await graphql(
+        client,
+        f"""{{ article(id: "{SEED_ID}") {{
+      sentences(includeBoilerplate: false) {{ index boilerplate relations {{ type }} }} }} }}""",
+    )
     sentences = data(body)["article"]["sentences"]
     assert not any(s["boilerplate"] for s in sentences)
     ratification = next(s for s in sentences if s["index"] == 5)
@@ -186,10 +233,13 @@ async def test_each_sentence_lists_the_relations_it_supports(
 async def test_search_finds_entities_by_name_alias_and_type(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{
+    body = await graphql(
+        client,
+        """{
       kim: search(text: "Kim") { id }
       pact: search(text: "defense pact", types: [Treaty]) { id __typename }
-      nothing: search(text: "Atlantis") { id } }""")
+      nothing: search(text: "Atlantis") { id } }""",
+    )
     answer = data(body)
     assert answer["kim"][0]["id"] == "kim-jong-un"
     assert answer["pact"] == [{"id": TREATY, "__typename": "Treaty"}]
@@ -199,8 +249,11 @@ async def test_search_finds_entities_by_name_alias_and_type(
 async def test_neighbors_are_nearest_first_within_depth(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ entity(id: "vladimir-putin") {
-      neighbors(depth: 2) { distance entity { id } } } }""")
+    body = await graphql(
+        client,
+        """{ entity(id: "vladimir-putin") {
+      neighbors(depth: 2) { distance entity { id } } } }""",
+    )
     neighbors = data(body)["entity"]["neighbors"]
     distances = [n["distance"] for n in neighbors]
     assert distances == sorted(distances)
@@ -212,13 +265,17 @@ async def test_neighbors_are_nearest_first_within_depth(
 async def test_timeline_between_two_entities_is_in_date_order(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{
+    body = await graphql(
+        client,
+        """{
       all: timeline(entity: "kim-jong-un") { type date }
       pair: timeline(entity: "kim-jong-un", other: "alexander-kozlov") { type date }
-      june: timeline(entity: "kim-jong-un", from: "2024-06-01", to: "2024-06-30") { type } }""")
+      june: timeline(entity: "kim-jong-un", from: "2024-06-01", to: "2024-06-30") { type } }""",
+    )
     answer = data(body)
     dates = [r["date"] for r in answer["all"]]
-    assert dates == sorted(dates) and dates[0] == "2024-06"
+    assert dates == sorted(dates)
+    assert dates[0] == "2024-06"
     assert answer["pair"] == [{"type": "MET_WITH", "date": "2024-11-18"}]
     assert answer["june"] == [{"type": "SIGNED"}]
 
@@ -226,10 +283,15 @@ async def test_timeline_between_two_entities_is_in_date_order(
 async def test_path_to_an_unknown_entity_is_a_typed_result(
     seeded: GraphStore, client: httpx.AsyncClient
 ) -> None:
-    body = await graphql(client, """{ path(from: "kim-jong-un", to: "nobody") {
-      __typename ... on EntityNotFound { id message } } }""")
+    body = await graphql(
+        client,
+        """{ path(from: "kim-jong-un", to: "nobody") {
+      __typename ... on EntityNotFound { id message } } }""",
+    )
     assert data(body)["path"] == {
-        "__typename": "EntityNotFound", "id": "nobody", "message": "no entity has the id 'nobody'"
+        "__typename": "EntityNotFound",
+        "id": "nobody",
+        "message": "no entity has the id 'nobody'",
     }
 
 

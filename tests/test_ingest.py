@@ -79,6 +79,9 @@ async def test_an_empty_article_is_refused_with_its_name(
     store: GraphStore, client: httpx.AsyncClient
 ) -> None:
     result = await ingest(client, {"text": "   ", "name": "blank.txt"})
-    assert result == {"__typename": "InvalidInput", "message": "blank.txt: the article is empty",
-                      "problems": ["blank.txt: the article is empty"]}
+    assert result == {
+        "__typename": "InvalidInput",
+        "message": "blank.txt: the article is empty",
+        "problems": ["blank.txt: the article is empty"],
+    }
     assert json.dumps(await store.counts()) == "{}"

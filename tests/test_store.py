@@ -22,26 +22,48 @@ MET = "MET_WITH|alexander-kozlov|kim-jong-un|2024-11-18"
 def second_document() -> dict[str, Any]:
     """The second article's facts: the same meeting, said the other way round, and the signing."""
     people = [
-        {"id": "kim-jong-un", "type": "Person", "name": "Kim Jong Un",
-         "aliases": ["North Korean leader Kim Jong Un"]},
+        {
+            "id": "kim-jong-un",
+            "type": "Person",
+            "name": "Kim Jong Un",
+            "aliases": ["North Korean leader Kim Jong Un"],
+        },
         {"id": "alexander-kozlov", "type": "Person", "name": "Alexander Kozlov"},
         {"id": "vladimir-putin", "type": "Person", "name": "Vladimir Putin"},
-        {"id": "russia-north-korea-strategic-partnership-treaty", "type": "Treaty",
-         "name": "Russia–North Korea Strategic Partnership Treaty", "aliases": ["the pact"]},
+        {
+            "id": "russia-north-korea-strategic-partnership-treaty",
+            "type": "Treaty",
+            "name": "Russia–North Korea Strategic Partnership Treaty",
+            "aliases": ["the pact"],
+        },
     ]
-    met = ("Russian Natural Resources Minister Alexander Kozlov met North Korean leader Kim Jong "
-           "Un on Monday, North Korean state media said.")
+    met = (
+        "Russian Natural Resources Minister Alexander Kozlov met North Korean leader Kim Jong "
+        "Un on Monday, North Korean state media said."
+    )
     signed = "Kim Jong Un and Vladimir Putin signed the pact in June."
     return {
         "article": {"id": SECOND_ID, "title": "Russian minister wraps up Pyongyang visit"},
         "entities": people,
         "relations": [
-            {"type": "MET_WITH", "subject": "kim-jong-un", "object": "alexander-kozlov",
-             "status": "reported", "date": "2024-11-18", "date_text": "on Monday",
-             "evidence": {"text": met}},
-            {"type": "SIGNED", "subject": "vladimir-putin",
-             "object": "russia-north-korea-strategic-partnership-treaty", "status": "reported",
-             "date": "2024-06", "date_text": "in June", "evidence": {"text": signed}},
+            {
+                "type": "MET_WITH",
+                "subject": "kim-jong-un",
+                "object": "alexander-kozlov",
+                "status": "reported",
+                "date": "2024-11-18",
+                "date_text": "on Monday",
+                "evidence": {"text": met},
+            },
+            {
+                "type": "SIGNED",
+                "subject": "vladimir-putin",
+                "object": "russia-north-korea-strategic-partnership-treaty",
+                "status": "reported",
+                "date": "2024-06",
+                "date_text": "in June",
+                "evidence": {"text": signed},
+            },
         ],
     }
 
@@ -73,7 +95,9 @@ async def test_loading_the_same_article_twice_changes_nothing(
 async def test_article_node_keeps_text_and_its_sha256(seeded: GraphStore) -> None:
     article = (await seeded.articles_by_id([SEED_ID]))[SEED_ID]
     assert article.text == SEED.read_text(encoding="utf-8")
-    assert article.content_sha256 == "430fb41ac199a665de2e163607ee9f3535f04ae0a21b02cdba348b0b71336457"
+    assert (
+        article.content_sha256 == "430fb41ac199a665de2e163607ee9f3535f04ae0a21b02cdba348b0b71336457"
+    )
     assert article.source == "The Moscow Times"
 
 

@@ -40,7 +40,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiKeyHeader = Annotated[str | None, Header(alias="X-API-Key")]
 
 
-async def get_context(store: StoreDep, settings: SettingsDep, x_api_key: ApiKeyHeader = None) -> Context:
+async def get_context(
+    store: StoreDep, settings: SettingsDep, x_api_key: ApiKeyHeader = None
+) -> Context:
     return Context(store, settings, x_api_key)
 
 

@@ -35,9 +35,7 @@ class Loaders:
         self.relations = DataLoader[RelationsKey, list[EntityRelation]](self._load_relations)
         self.article = DataLoader[str, Article | None](self._load_articles)
         self.sentences = DataLoader[str, list[Sentence]](self._load_sentences)
-        self.article_relations = DataLoader[str, list[EntityRelation]](
-            self._load_article_relations
-        )
+        self.article_relations = DataLoader[str, list[EntityRelation]](self._load_article_relations)
 
     def prime_entities(self, entities: Sequence[Entity]) -> None:
         """Entities that arrived with another answer need no query of their own."""

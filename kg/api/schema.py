@@ -27,6 +27,7 @@ from kg.api.types import (
     Status,
     check_first,
     entity_view,
+    enum_values,
     relation_filter,
 )
 from kg.errors import InvalidArticle, InvalidDocument, StoreError, StoreUnavailable
@@ -47,12 +48,10 @@ class Query:
         self,
         info: KgInfo,
         text: str,
-        types: list[EntityType] | None = None,  # type: ignore[valid-type]
+        types: list[EntityType] | None = None,
         first: int = 10,
     ) -> list[Entity]:
-        found = await info.context.store.search(
-            text, [t.value for t in types or ()], check_first(info, first)
-        )
+        found = await info.context.store.search(text, enum_values(types), check_first(info, first))
         info.context.loaders.prime_entities(found)
         return [entity_view(e) for e in found]
 
@@ -60,8 +59,8 @@ class Query:
     async def relations(
         self,
         info: KgInfo,
-        types: list[RelationType] | None = None,  # type: ignore[valid-type]
-        statuses: list[Status] | None = None,  # type: ignore[valid-type]
+        types: list[RelationType] | None = None,
+        statuses: list[Status] | None = None,
         date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
         date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
         first: int = 100,
@@ -77,7 +76,7 @@ class Query:
         from_id: Annotated[strawberry.ID, strawberry.argument(name="from")],
         to_id: Annotated[strawberry.ID, strawberry.argument(name="to")],
         max_length: int = 4,
-        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        types: list[RelationType] | None = None,
     ) -> PathResult:
         if not 1 <= max_length <= MAX_PATH_LENGTH:
             raise BadInput(f"maxLength must be between 1 and {MAX_PATH_LENGTH}, not {max_length}")
@@ -88,7 +87,7 @@ class Query:
         if from_id == to_id:
             return Path(length=0, entities=[entity_view(e) for e in ends[:1] if e], relations=[])
         path = await info.context.store.shortest_path(
-            str(from_id), str(to_id), max_length, [t.value for t in types or ()]
+            str(from_id), str(to_id), max_length, enum_values(types)
         )
         if path is None:
             return NoPath(message=f"no path of at most {max_length} relations joins them")
@@ -107,7 +106,7 @@ class Query:
         other: strawberry.ID | None = None,
         date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
         date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
-        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        types: list[RelationType] | None = None,
         first: int = 100,
     ) -> list[Relation]:
         chosen = relation_filter(

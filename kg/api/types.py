@@ -56,9 +56,18 @@ def check_date(name: str, value: str | None) -> str | None:
     return value
 
 
+def enum_values(members: list[Any] | None) -> list[str]:
+    """The string values of GraphQL enum arguments (the ontology's enums)."""
+    return [member.value for member in members or ()]
+
+
 def relation_filter(
-    types: list[Any] | None, direction: Direction, statuses: list[Any] | None,
-    date_from: str | None, date_to: str | None, other: str | None = None,
+    types: list[Any] | None,
+    direction: Direction,
+    statuses: list[Any] | None,
+    date_from: str | None,
+    date_to: str | None,
+    other: str | None = None,
 ) -> RelationFilter:
     start = check_date("from", date_from)
     end = check_date("to", date_to)
@@ -82,7 +91,7 @@ class Entity:
 
     @strawberry.field(description="The node label.")
     def type(self) -> EntityType:  # type: ignore[valid-type]  # enum built from the ontology
-        return _EntityType(self.entity.type)
+        return _EntityType(self.entity.type)  # type: ignore[no-any-return]  # same
 
     @strawberry.field(description="The canonical name.")
     def name(self) -> str:
@@ -126,7 +135,7 @@ class Entity:
         if not 1 <= depth <= 3:
             raise BadInput(f"depth must be between 1 and 3, not {depth}")
         found = await info.context.store.neighbors(
-            self.entity.id, depth, [t.value for t in types or ()], check_first(info, first)
+            self.entity.id, depth, enum_values(types), check_first(info, first)
         )
         info.context.loaders.prime_entities([n.entity for n in found])
         return [Neighbor(entity=entity_view(n.entity), distance=n.distance) for n in found]
@@ -143,7 +152,7 @@ ENTITY_TYPES: dict[str, type[Entity]] = {t.value: _entity_class(t.value) for t i
 
 def entity_view(entity: domain.Entity) -> Entity:
     """The GraphQL object of an entity: `Person` for a :Person."""
-    return ENTITY_TYPES[entity.type](entity=entity)  # type: ignore[call-arg]
+    return ENTITY_TYPES[entity.type](entity=entity)
 
 
 @strawberry.type(description="An entity near another, and how many hops away.")
@@ -196,7 +205,7 @@ class Relation:
 
     @strawberry.field
     def type(self) -> RelationType:  # type: ignore[valid-type]
-        return _RelationType(self.relation.type)
+        return _RelationType(self.relation.type)  # type: ignore[no-any-return]  # ontology enum
 
     @strawberry.field
     async def subject(self, info: KgInfo) -> Entity:
@@ -208,7 +217,7 @@ class Relation:
 
     @strawberry.field
     def status(self) -> Status:  # type: ignore[valid-type]
-        return _Status(self.relation.status)
+        return _Status(self.relation.status)  # type: ignore[no-any-return]  # ontology enum
 
     @strawberry.field(description="ISO date, partial (2024-06) or a range (a/b).")
     def date(self) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, LiteralString, cast
+from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction, unit_of_work
 
@@ -94,17 +94,21 @@ RETURN e.id AS entity_id, type(r) AS type, properties(r) AS props,
 """
 _RELATIONS = (
     "UNWIND $ids AS id MATCH (e:Entity {id: id})-[r]-(other:Entity)"
-    + _RELATION_WHERE + _RELATION_RETURN
+    + _RELATION_WHERE
+    + _RELATION_RETURN
     + "ORDER BY entity_id, type, coalesce(r.date_start, ''), r.key"
 )
 _TIMELINE = (
     "MATCH (e:Entity {id: $id})-[r]-(other:Entity)"
-    + _RELATION_WHERE + " AND r.date_start IS NOT NULL" + _RELATION_RETURN
+    + _RELATION_WHERE
+    + " AND r.date_start IS NOT NULL"
+    + _RELATION_RETURN
     + "ORDER BY r.date_start, r.date_end, type, r.key LIMIT $limit"
 )
 _ALL_RELATIONS = (
     "MATCH (e:Entity)-[r]->(other:Entity)"
-    + _RELATION_WHERE + _RELATION_RETURN
+    + _RELATION_WHERE
+    + _RELATION_RETURN
     + "ORDER BY type, coalesce(r.date_start, ''), r.key LIMIT $limit"
 )
 _SEARCH = f"""
@@ -157,7 +161,7 @@ class GraphStore:
     async def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         @unit_of_work(timeout=self._timeout)
         async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-            result = await tx.run(cast(LiteralString, cypher), params)
+            result = await tx.run(cypher, params)
             return await result.data()
 
         self.statements += 1
@@ -175,7 +179,7 @@ class GraphStore:
             async with self._driver.session(database=self._database) as session:
                 for statement in schema_statements():
                     self.statements += 1
-                    await (await session.run(cast(LiteralString, statement))).consume()
+                    await (await session.run(statement)).consume()
                 await (await session.run("CALL db.awaitIndexes(300)")).consume()
 
     async def write_article_graph(self, graph: ArticleGraph) -> WriteSummary:
@@ -314,9 +318,7 @@ class GraphStore:
 
     async def dump(self) -> dict[str, list[dict[str, Any]]]:
         """A canonical, sorted copy of the whole graph: equal graphs give equal dumps."""
-        nodes = await self._read(
-            "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
-        )
+        nodes = await self._read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
         rels = await self._read(
             "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS start, b.id AS end,"
             " properties(r) AS props"
@@ -343,4 +345,3 @@ class GraphStore:
             " RETURN t AS name, c"
         )
         return {row["name"]: row["c"] for row in rows if row["c"]}
-

@@ -54,15 +54,23 @@ def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, An
 
 def sentence_from(props: dict[str, Any]) -> Sentence:
     return Sentence(
-        index=props["index"], text=props["text"], start=props["start"], end=props["end"],
+        index=props["index"],
+        text=props["text"],
+        start=props["start"],
+        end=props["end"],
         boilerplate=bool(props.get("boilerplate")),
     )
 
 
 def article_from(props: dict[str, Any], sentences: tuple[Sentence, ...] = ()) -> Article:
     return Article(
-        id=props["id"], title=props["title"], text=props.get("text") or "",
-        content_sha256=props.get("content_sha256") or "", sentences=sentences,
-        source=props.get("source"), published=props.get("published"),
-        updated=props.get("updated"), url=props.get("url"),
+        id=props["id"],
+        title=props["title"],
+        text=props.get("text") or "",
+        content_sha256=props.get("content_sha256") or "",
+        sentences=sentences,
+        source=props.get("source"),
+        published=props.get("published"),
+        updated=props.get("updated"),
+        url=props.get("url"),
     )

@@ -1,4 +1,4 @@
-"""Constraints and indexes, derived from the ontology; `schema/constraints.cypher` is their export."""
+"""Constraints and indexes, derived from the ontology; schema/constraints.cypher exports them."""
 
 from __future__ import annotations
 

@@ -157,8 +157,12 @@ async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) 
     article = graph.article
     entity_rows = [
         {
-            "id": e.id, "type": e.type, "name": e.name, "aliases": list(e.aliases),
-            "wikidata": e.wikidata, "description": e.description,
+            "id": e.id,
+            "type": e.type,
+            "name": e.name,
+            "aliases": list(e.aliases),
+            "wikidata": e.wikidata,
+            "description": e.description,
         }
         for e in graph.entities
     ]
@@ -166,18 +170,26 @@ async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) 
     if conflicts:
         raise InvalidDocument(
             article.id,
-            [f"entity {c['id']!r} is a {c['stored']} in the graph, not a {c['given']}"
-             for c in conflicts],
+            [
+                f"entity {c['id']!r} is a {c['stored']} in the graph, not a {c['given']}"
+                for c in conflicts
+            ],
         )
 
+    relation_keys = sorted({r.key for r in graph.relations})
     meta = {
-        "id": article.id, "title": article.title, "source": article.source,
-        "published": article.published, "updated": article.updated, "url": article.url,
-        "content_sha256": article.content_sha256, "text": article.text,
-        "relation_keys": sorted({r.key for r in graph.relations}),
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "published": article.published,
+        "updated": article.updated,
+        "url": article.url,
+        "content_sha256": article.content_sha256,
+        "text": article.text,
+        "relation_keys": relation_keys,
     }
     record = await (await tx.run(_ARTICLE, article=meta)).single(strict=True)
-    stale = set(record["previous"]) - set(meta["relation_keys"])
+    stale = set(record["previous"]) - set(relation_keys)
     stale_by_type: dict[str, list[str]] = defaultdict(list)
     for key in sorted(stale):
         stale_by_type[key.split("|", 1)[0]].append(key)
@@ -185,12 +197,18 @@ async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) 
         query = _DROP_STALE.format(rel_type=RelationType(rel_type).value)
         await (await tx.run(query, keys=keys, id=article.id)).consume()
 
-    await (await tx.run(_DROP_SENTENCE_MENTIONS, id=article.id,
-                        count=len(article.sentences))).consume()
+    await (
+        await tx.run(_DROP_SENTENCE_MENTIONS, id=article.id, count=len(article.sentences))
+    ).consume()
     sentence_rows = [
         {
-            "id": sentence_id(article.id, s.index), "article_id": article.id, "index": s.index,
-            "text": s.text, "start": s.start, "end": s.end, "boilerplate": s.boilerplate,
+            "id": sentence_id(article.id, s.index),
+            "article_id": article.id,
+            "index": s.index,
+            "text": s.text,
+            "start": s.start,
+            "end": s.end,
+            "boilerplate": s.boilerplate,
         }
         for s in article.sentences
     ]

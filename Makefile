@@ -1,0 +1,53 @@
+# The two set-up commands: `make run` (Neo4j up, articles loaded, API serving, URLs printed)
+# and `make test` (Neo4j for the tests up, the tests, Neo4j stopped again).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run serve stop test lint typecheck check export-schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "kg needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/kg neo4j start
+	$(BIN)/kg load data/articles
+	$(BIN)/kg api start
+
+serve: install  ## the API in the foreground instead
+	$(BIN)/kg neo4j start
+	$(BIN)/kg serve
+
+stop:
+	-$(BIN)/kg api stop
+	-$(BIN)/kg neo4j stop
+
+# Lint and strict typing first (seconds), then pytest, which starts the tests' own Neo4j
+# (ports 17687/17474) when it is not running and stops it at the end. pytest's exit code 5
+# (no tests collected) fails the target like any other failure.
+test: install
+	$(BIN)/ruff check kg loaders tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check kg loaders tests
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+export-schema: install
+	$(BIN)/kg export-schema
+
+clean: stop
+	rm -rf .kg $(VENV) .pytest_cache .mypy_cache .ruff_cache
