@@ -223,13 +223,17 @@ def _api_pid(pid_file: Path) -> int | None:
 
 
 def _print_urls(settings: Settings, host: str, port: int) -> None:
+    from kg.neo4j_server import is_local
     from kg.neo4j_server import status as neo4j_status
 
-    browser = neo4j_status(settings).http_url
-    password = settings.neo4j_password.get_secret_value()
     out.print(f"GraphiQL:       http://{host}:{port}/graphql", highlight=False)
     out.print(f"Health:         http://{host}:{port}/health", highlight=False)
-    out.print(f"Neo4j Browser:  {browser}", highlight=False)
+    if not is_local(settings):  # another Neo4j (Aura, Docker, a cluster): its own console
+        out.print(f"Neo4j:          {settings.neo4j_uri} as {settings.neo4j_user}", highlight=False)
+        return
+    # The local development server's password is the project default unless set otherwise.
+    password = settings.neo4j_password.get_secret_value()
+    out.print(f"Neo4j Browser:  {neo4j_status(settings).http_url}", highlight=False)
     out.print(
         f"  connect to {settings.neo4j_uri} as {settings.neo4j_user} / {password}"
         "  (NEO4J_PASSWORD; style: drag schema/kg.grass onto Browser)",
@@ -287,6 +291,44 @@ def api_stop() -> None:
         os.kill(pid, signal.SIGTERM)
     pid_file.unlink(missing_ok=True)
     out.print("API stopped" if pid else "API was not running")
+
+
+class EvalFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("eval")
+def evaluate_command(
+    predicted: Annotated[Path, typer.Argument(help="the extractor's interchange document")],
+    gold: Annotated[Path, typer.Argument(help="the curated document for the same article")],
+    output_format: Annotated[EvalFormat, typer.Option("--format")] = EvalFormat.text,
+) -> None:
+    """Score a document against a curated one: P/R/F1 of entities and relations, and more."""
+    from rich.table import Table
+
+    from loaders.evaluate import evaluate_files
+
+    try:
+        result = evaluate_files(predicted, gold)
+    except KgError as exc:
+        raise _fail(exc) from exc
+    if output_format is EvalFormat.json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+        return
+    table = Table("", "precision", "recall", "F1", "tp", "fp", "fn")
+    for name, scores in (("entities", result.entities), ("relations", result.relations)):
+        rates = (scores.precision, scores.recall, scores.f1)
+        counts = (scores.true_positives, scores.false_positives, scores.false_negatives)
+        table.add_row(name, *(f"{v:.3f}" for v in rates), *(str(n) for n in counts))
+    out.print(table)
+    for name, accuracy in (("status", result.status_accuracy), ("date", result.date_accuracy)):
+        shown = "n/a" if accuracy is None else f"{accuracy:.3f}"
+        out.print(f"{name} accuracy: {shown} (over {result.matched} matched relations)")
+    for name, triples in (("missing", result.missing), ("spurious", result.spurious)):
+        out.print(f"{name} relations: {len(triples)}", highlight=False)
+        for triple in triples:
+            out.print(f"  {triple}", highlight=False, markup=False)
 
 
 @app.command("export-schema")

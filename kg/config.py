@@ -24,6 +24,7 @@ class Settings(BaseSettings):
         SecretStr("kg-local-password"), validation_alias="NEO4J_PASSWORD"
     )
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
+    neo4j_retry_s: float = Field(10.0, validation_alias="KG_NEO4J_RETRY_TIME")
 
     # The local server that `kg neo4j start` runs (ignored when NEO4J_URI points elsewhere).
     neo4j_home: Path = Field(Path(".kg/neo4j"), validation_alias="KG_NEO4J_HOME")

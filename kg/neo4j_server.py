@@ -199,10 +199,15 @@ def _pid_file(home: Path) -> Path:
     return home / "run" / "kg-neo4j.pid"
 
 
+def is_local(settings: Settings) -> bool:
+    """True when NEO4J_URI names this machine's server, the one `start` runs."""
+    url = urlsplit(settings.neo4j_uri)
+    return url.hostname in _LOCAL_HOSTS and url.scheme in {"bolt", "neo4j"}
+
+
 def _require_local(settings: Settings) -> None:
     """A non-local NEO4J_URI names someone else's server: there is nothing for us to start."""
-    url = urlsplit(settings.neo4j_uri)
-    if url.hostname not in _LOCAL_HOSTS or url.scheme not in {"bolt", "neo4j"}:
+    if not is_local(settings):
         raise Neo4jServerError(
             f"NEO4J_URI={settings.neo4j_uri} is not a local bolt:// or neo4j:// address on "
             "127.0.0.1/localhost, so it names an external Neo4j: there is no local server "

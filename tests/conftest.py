@@ -2,7 +2,9 @@
 
 The tests use their own Neo4j (ports 17687/17474, home .kg/neo4j-test) so they never touch the
 graph that `make run` serves. If it is not running, the session starts it with the project's
-runner and stops it at the end; NEO4J_URI and friends point the tests at another server.
+runner and stops it at the end. The tests empty the database before each test, so they ignore
+NEO4J_URI and friends from the shell (which may name a real graph); KG_TEST_NEO4J_URI,
+KG_TEST_NEO4J_PASSWORD point them at another disposable server on purpose.
 """
 
 from __future__ import annotations
@@ -42,12 +44,16 @@ TEST_ENV = {
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     """Settings for the test Neo4j; the server is started for the session when it is not up."""
-    for name, value in TEST_ENV.items():
-        os.environ.setdefault(name, value)
+    os.environ.update(TEST_ENV)
+    for name in ("NEO4J_URI", "NEO4J_PASSWORD"):
+        if f"KG_TEST_{name}" in os.environ:
+            os.environ[name] = os.environ[f"KG_TEST_{name}"]
+    os.environ.pop("NEO4J_USER", None)
+    os.environ.pop("NEO4J_DATABASE", None)
     os.environ["KG_API_KEYS"] = "test-key-1,test-key-2"
     current = Settings(_env_file=None)  # type: ignore[call-arg]  # pydantic-settings init arg
     started = False
-    local = current.neo4j_uri.startswith(("bolt://127.0.0.1", "bolt://localhost"))
+    local = neo4j_server.is_local(current)
     if local and not neo4j_server.status(current).bolt_ready:
         neo4j_server.start(current)
         started = True

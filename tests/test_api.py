@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from kg.api.app import create_app
+from kg.config import Settings
 from kg.store import GraphStore
 from tests.conftest import SEED, SEED_ID, graphql
 
@@ -339,3 +341,21 @@ async def test_graphiql_is_served_at_graphql(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+async def test_health_is_503_and_queries_say_service_unavailable_without_neo4j(
+    settings: Settings,
+) -> None:
+    # A real driver pointed at a port where nothing listens: the failure is genuine.
+    nowhere = settings.model_copy(update={"neo4j_uri": "bolt://127.0.0.1:9", "neo4j_retry_s": 1.0})
+    application = create_app(nowhere)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kg.test") as http:
+            health = await http.get("/health")
+            body = await graphql(http, '{ entity(id: "kim-jong-un") { name } }')
+    assert health.status_code == 503
+    assert health.json()["neo4j"] == "unreachable"
+    [error] = body["errors"]  # type: ignore[misc]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "bolt://" not in error["message"]

@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.store = store
         try:
-            await store.apply_schema()
+            await store.ensure_schema()
         except StoreUnavailable as exc:  # serve anyway: /health says 503 until Neo4j is back
             log.warning("Neo4j is not reachable at start-up: %s", exc)
         try:

@@ -183,7 +183,7 @@ class Mutation:
         name = input.name or "ingested article"
         extractor = CuratedExtractor(context.settings.annotations_dir)
         try:
-            await context.store.apply_schema()
+            await context.store.ensure_schema()
             loaded = await load_article(
                 context.store, input.text.encode("utf-8"), name, extractor, input.annotation
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated, Any
 
@@ -49,8 +50,6 @@ def check_first(info: KgInfo, first: int) -> int:
 
 def check_date(name: str, value: str | None) -> str | None:
     """A date bound is an ISO date or a prefix of one (2024, 2024-06, 2024-06-01)."""
-    import re
-
     if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
         raise BadInput(f"{name} must be an ISO date such as 2024-06-01 (or 2024-06, 2024)")
     return value

@@ -26,6 +26,9 @@ def create_driver(settings: Settings) -> AsyncDriver:
         max_connection_lifetime=3600,
         connection_acquisition_timeout=10.0,
         connection_timeout=5.0,
+        # Managed transactions retry transient failures; past this a caller gets an error
+        # rather than a request that hangs while Neo4j is down.
+        max_transaction_retry_time=settings.neo4j_retry_s,
         # The store's statements are fixed and tested; the server's hints about property keys
         # that an empty graph does not have yet are noise in every log.
         notifications_min_severity="OFF",

@@ -155,8 +155,9 @@ class GraphStore:
         self._driver = driver
         self._database = database
         self._timeout = query_timeout_s
+        self._schema_applied = False
         self.statements = 0
-        """Cypher statements sent so far: the round trips a test can count."""
+        """Read statements and write transactions sent so far: the round trips a test counts."""
 
     async def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         @unit_of_work(timeout=self._timeout)
@@ -170,8 +171,19 @@ class GraphStore:
                 return await session.execute_read(work)
 
     async def ping(self) -> None:
-        """Raise StoreUnavailable unless Neo4j answers a query."""
-        await self._read("RETURN 1 AS ok")
+        """Raise StoreUnavailable unless Neo4j accepts a connection with our credentials.
+
+        No transaction: a managed one would retry for the driver's retry time before failing.
+        """
+        self.statements += 1
+        with translated_errors("checking that Neo4j answers"):
+            await self._driver.verify_connectivity()
+
+    async def ensure_schema(self) -> None:
+        """apply_schema once for this store (the writers call it before their first write)."""
+        if not self._schema_applied:
+            await self.apply_schema()
+            self._schema_applied = True
 
     async def apply_schema(self) -> None:
         """Create every constraint and index that is missing, then wait for them to be online."""
