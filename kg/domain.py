@@ -8,6 +8,7 @@ These are plain frozen dataclasses; the store returns them, the GraphQL types wr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,46 @@ def date_bounds(date: str | None) -> tuple[str | None, str | None]:
         return "-".join(parts + defaults[len(parts) :])
 
     return pad(first, "01-01"), pad(last, "12-31")
+
+
+def article_metadata(article: Article) -> dict[str, Any]:
+    """The article's metadata with the interchange document's field names (no text)."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "published": article.published,
+        "updated": article.updated,
+        "url": article.url,
+        "content_sha256": article.content_sha256,
+    }
+
+
+def entity_record(entity: Entity) -> dict[str, Any]:
+    """An entity with the interchange document's field names."""
+    return {
+        "id": entity.id,
+        "type": entity.type,
+        "name": entity.name,
+        "aliases": list(entity.aliases),
+        "wikidata": entity.wikidata,
+        "description": entity.description,
+    }
+
+
+def relation_qualifiers(relation: Relation) -> dict[str, Any]:
+    """A relation's status and qualifiers with the interchange document's names (`as`)."""
+    return {
+        "status": relation.status,
+        "attributed_to": list(relation.attributed_to),
+        "date": relation.date,
+        "date_text": relation.date_text,
+        "place": relation.place,
+        "quantity": relation.quantity,
+        "quantity_qualifier": relation.quantity_qualifier,
+        "topics": list(relation.topics),
+        "claim": relation.claim,
+        "as": relation.as_,
+        "role": relation.role,
+        "confidence": relation.confidence,
+    }

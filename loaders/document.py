@@ -12,7 +12,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from kg.domain import Article, Entity, Evidence, Relation
+from kg.domain import (
+    Article,
+    Entity,
+    Evidence,
+    Relation,
+    article_metadata,
+    entity_record,
+    relation_qualifiers,
+)
 from kg.errors import InvalidDocument
 from kg.ontology import relation_rules
 from kg.resources import schema_file
@@ -199,18 +207,7 @@ def _relation_entries(relation: Relation) -> list[dict[str, Any]]:
         "type": relation.type,
         "subject": relation.subject,
         "object": relation.object,
-        "status": relation.status,
-        "attributed_to": list(relation.attributed_to),
-        "date": relation.date,
-        "date_text": relation.date_text,
-        "place": relation.place,
-        "quantity": relation.quantity,
-        "quantity_qualifier": relation.quantity_qualifier,
-        "topics": list(relation.topics),
-        "claim": relation.claim,
-        "as": relation.as_,
-        "role": relation.role,
-        "confidence": relation.confidence,
+        **relation_qualifiers(relation),
     }
     # The format carries one piece of evidence per entry: one entry per piece, same identity.
     return [
@@ -224,25 +221,7 @@ def graph_to_document(
 ) -> dict[str, Any]:
     """The interchange document of an article's entities and relations."""
     return {
-        "article": {
-            "id": article.id,
-            "title": article.title,
-            "source": article.source,
-            "published": article.published,
-            "updated": article.updated,
-            "url": article.url,
-            "content_sha256": article.content_sha256,
-        },
-        "entities": [
-            {
-                "id": e.id,
-                "type": e.type,
-                "name": e.name,
-                "aliases": list(e.aliases),
-                "wikidata": e.wikidata,
-                "description": e.description,
-            }
-            for e in entities
-        ],
+        "article": article_metadata(article),
+        "entities": [entity_record(e) for e in entities],
         "relations": [entry for r in relations for entry in _relation_entries(r)],
     }

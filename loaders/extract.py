@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kg.domain import Article
-from loaders.document import read_document
+from loaders.document import graph_to_document, read_document
 
 
 class Extractor(Protocol):
@@ -43,16 +43,4 @@ class CuratedExtractor:
 
 def lexical_document(article: Article) -> dict[str, Any]:
     """A document with no entities or relations: the article's text and sentences alone."""
-    return {
-        "article": {
-            "id": article.id,
-            "title": article.title,
-            "source": article.source,
-            "published": article.published,
-            "updated": article.updated,
-            "url": article.url,
-            "content_sha256": article.content_sha256,
-        },
-        "entities": [],
-        "relations": [],
-    }
+    return graph_to_document(article, (), ())

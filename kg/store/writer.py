@@ -13,7 +13,15 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
-from kg.domain import ArticleGraph, Relation, WriteSummary, date_bounds
+from kg.domain import (
+    ArticleGraph,
+    Relation,
+    WriteSummary,
+    article_metadata,
+    date_bounds,
+    entity_record,
+    relation_qualifiers,
+)
 from kg.errors import InvalidDocument
 from kg.ontology import EntityType, RelationType, relation_rules
 
@@ -127,20 +135,9 @@ def _relation_row(relation: Relation) -> dict[str, Any]:
         "object": relation.object,
         "props": {
             "key": relation.key,
-            "status": relation.status,
-            "attributed_to": list(relation.attributed_to),
-            "date": relation.date,
-            "date_text": relation.date_text,
+            **relation_qualifiers(relation),
             "date_start": start,
             "date_end": end,
-            "place": relation.place,
-            "quantity": relation.quantity,
-            "quantity_qualifier": relation.quantity_qualifier,
-            "topics": list(relation.topics),
-            "claim": relation.claim,
-            "as": relation.as_,
-            "role": relation.role,
-            "confidence": relation.confidence,
         },
         "evidence": {
             "articles": [e.article_id for e in evidence],
@@ -155,17 +152,7 @@ def _relation_row(relation: Relation) -> dict[str, Any]:
 async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) -> WriteSummary:
     """Write one article's graph inside the caller's transaction (all or nothing)."""
     article = graph.article
-    entity_rows = [
-        {
-            "id": e.id,
-            "type": e.type,
-            "name": e.name,
-            "aliases": list(e.aliases),
-            "wikidata": e.wikidata,
-            "description": e.description,
-        }
-        for e in graph.entities
-    ]
+    entity_rows = [entity_record(e) for e in graph.entities]
     conflicts = await (await tx.run(_TYPE_CONFLICTS, rows=entity_rows)).data()
     if conflicts:
         raise InvalidDocument(
@@ -177,17 +164,7 @@ async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) 
         )
 
     relation_keys = sorted({r.key for r in graph.relations})
-    meta = {
-        "id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "published": article.published,
-        "updated": article.updated,
-        "url": article.url,
-        "content_sha256": article.content_sha256,
-        "text": article.text,
-        "relation_keys": relation_keys,
-    }
+    meta = {**article_metadata(article), "text": article.text, "relation_keys": relation_keys}
     record = await (await tx.run(_ARTICLE, article=meta)).single(strict=True)
     stale = set(record["previous"]) - set(relation_keys)
     stale_by_type: dict[str, list[str]] = defaultdict(list)
