@@ -64,10 +64,6 @@ class Settings(BaseSettings):
         return self.data_dir / "annotations"
 
     @property
-    def articles_dir(self) -> Path:
-        return self.data_dir / "articles"
-
-    @property
     def bolt_port(self) -> int:
         """The Bolt port of NEO4J_URI, which the local server listens on."""
         hostport = self.neo4j_uri.split("://", 1)[-1].split("/", 1)[0]

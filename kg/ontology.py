@@ -35,8 +35,6 @@ Status = _enum("Status", list(_DATA["statuses"]))
 ENTITY_LABEL = "Entity"  # every entity node carries it besides its type label
 ARTICLE_LABEL = "Article"
 SENTENCE_LABEL = "Sentence"
-HAS_SENTENCE = "HAS_SENTENCE"
-MENTIONS = "MENTIONS"
 
 
 @dataclass(frozen=True)
@@ -80,13 +78,5 @@ def statuses() -> list[str]:
     return [member.value for member in Status]
 
 
-def entity_colors() -> dict[str, str]:
-    return {name: spec["color"] for name, spec in _DATA["entity_types"].items()}
-
-
 def entity_descriptions() -> dict[str, str]:
     return {name: spec["description"] for name, spec in _DATA["entity_types"].items()}
-
-
-def status_descriptions() -> dict[str, str]:
-    return dict(_DATA["statuses"])
