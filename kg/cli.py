@@ -79,12 +79,25 @@ def neo4j_status() -> None:
 class ExtractorChoice(StrEnum):
     auto = "auto"
     curated = "curated"
+    rules = "rules"
+    llm = "llm"
 
 
 def _extractor(settings: Settings, choice: ExtractorChoice) -> Any:
-    from loaders.extract import CuratedExtractor
+    """auto: the curated annotation where one exists, else the offline rules."""
+    from loaders.extract import AutoExtractor, CuratedExtractor
+    from loaders.gazetteer import default_gazetteer
+    from loaders.rules import RulesExtractor
 
-    return CuratedExtractor(settings.annotations_dir)
+    curated = CuratedExtractor(settings.annotations_dir)
+    if choice is ExtractorChoice.curated:
+        return curated
+    if choice is ExtractorChoice.llm:
+        from loaders.llm import LlmExtractor
+
+        return LlmExtractor.from_settings(settings, default_gazetteer())
+    rules = RulesExtractor(default_gazetteer())
+    return rules if choice is ExtractorChoice.rules else AutoExtractor(curated, rules)
 
 
 @app.command()
@@ -160,11 +173,8 @@ def extract(
     chosen = _extractor(settings, extractor)
     try:
         parsed = read_article(article)
-        if chosen.run(parsed) is None:
-            raise KgError(
-                f"{article}: no curated annotation ({chosen.path_for(parsed)}) and no offline "
-                "extractor yet for articles nobody has annotated"
-            )
+        if chosen.run(parsed) is None:  # only the curated extractor can have nothing
+            raise KgError(f"{article}: no curated annotation ({chosen.path_for(parsed)})")
         graph, _ = build_article_graph(article.read_bytes(), str(article), chosen)
     except KgError as exc:
         raise _fail(exc) from exc

@@ -44,3 +44,32 @@ class CuratedExtractor:
 def lexical_document(article: Article) -> dict[str, Any]:
     """A document with no entities or relations: the article's text and sentences alone."""
     return graph_to_document(article, (), ())
+
+
+def with_extractor_name(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The document, saying which extractor made it (an extra key the format allows)."""
+    return {**document, "extraction": {**document.get("extraction", {}), "extractor": name}}
+
+
+def extractor_name(document: dict[str, Any], default: str) -> str:
+    extraction = document.get("extraction")
+    if isinstance(extraction, dict) and isinstance(extraction.get("extractor"), str):
+        return str(extraction["extractor"])
+    return default
+
+
+class AutoExtractor:
+    """The curated annotation where one exists, else the fallback (the offline rules)."""
+
+    name = "auto"
+
+    def __init__(self, curated: CuratedExtractor, fallback: Extractor) -> None:
+        self.curated = curated
+        self.fallback = fallback
+
+    def run(self, article: Article) -> dict[str, Any] | None:
+        document = self.curated.run(article)
+        if document is not None:
+            return with_extractor_name(document, self.curated.name)
+        document = self.fallback.run(article)
+        return None if document is None else with_extractor_name(document, self.fallback.name)

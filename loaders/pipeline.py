@@ -10,7 +10,7 @@ from kg.domain import ArticleGraph, WriteSummary
 from kg.errors import InvalidArticle
 from kg.store import GraphStore
 from loaders.document import document_to_graph
-from loaders.extract import Extractor, lexical_document
+from loaders.extract import Extractor, extractor_name, lexical_document
 from loaders.parse import parse_article
 from loaders.resolve import resolve_article_graph
 
@@ -34,7 +34,7 @@ def build_article_graph(
     used = "given"
     if document is None:
         document = extractor.run(article)
-        used = extractor.name
+        used = extractor_name(document, extractor.name) if document is not None else "none"
     if document is None:
         document, used = lexical_document(article), "none"
     entities, relations = document_to_graph(document, article, f"{name} (document)")

@@ -36,14 +36,32 @@ def test_extract_prints_a_document_that_validates(settings: Settings) -> None:
     assert len(document["relations"]) == 38
 
 
-def test_extract_of_an_unannotated_article_says_what_is_missing(
+def test_extract_curated_of_an_unannotated_article_says_what_is_missing(
     settings: Settings, tmp_path: Path
 ) -> None:
     article = tmp_path / "new.txt"
     article.write_text("A new story\n\nSomething happened in a place today, officials said.\n")
-    result = kg("extract", str(article), "--format", "json")
+    result = kg("extract", str(article), "--format", "json", "--extractor", "curated")
     assert result.returncode == 2
     assert "no curated annotation" in result.stderr
+
+
+def test_extract_of_an_unannotated_article_uses_the_offline_rules(
+    settings: Settings, tmp_path: Path
+) -> None:
+    article = tmp_path / "new.txt"
+    article.write_text(
+        "Putin meets Kim\n\nBy Example Wire | Created at 2024-06-19 10:00:00\n\n"
+        "Russian President Vladimir Putin met with North Korean leader Kim Jong Un in "
+        "Pyongyang on Wednesday, state media reported.\n"
+    )
+    result = kg("extract", str(article), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert schema_problems(document) == []
+    found = {(r["type"], r["subject"], r["object"]) for r in document["relations"]}
+    assert ("MET_WITH", "vladimir-putin", "kim-jong-un") in found
+    assert ("LEADER_OF", "vladimir-putin", "russia") in found
 
 
 async def test_load_writes_the_folder_and_reports_each_article(store: GraphStore) -> None:

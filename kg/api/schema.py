@@ -172,8 +172,10 @@ class Mutation:
     @strawberry.mutation(description="Parse an article, check its facts, and write them.")
     async def ingest_article(self, info: KgInfo, input: IngestArticleInput) -> IngestArticleResult:
         # Imported here: the API may use loaders/, but only the mutation needs them.
-        from loaders.extract import CuratedExtractor
+        from loaders.extract import AutoExtractor, CuratedExtractor
+        from loaders.gazetteer import default_gazetteer
         from loaders.pipeline import load_article
+        from loaders.rules import RulesExtractor
 
         context = info.context
         if not context.may_mutate():
@@ -181,7 +183,9 @@ class Mutation:
         if input.annotation is not None and not isinstance(input.annotation, dict):
             return InvalidInput(message="annotation must be a JSON object", problems=[])
         name = input.name or "ingested article"
-        extractor = CuratedExtractor(context.settings.annotations_dir)
+        extractor = AutoExtractor(
+            CuratedExtractor(context.settings.annotations_dir), RulesExtractor(default_gazetteer())
+        )
         try:
             await context.store.ensure_schema()
             loaded = await load_article(

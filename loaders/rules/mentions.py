@@ -1,0 +1,387 @@
+"""Entity mentions: where each sentence names or refers to an entity, and the article's entities.
+
+Sources, in order: the gazetteer's proper names, titled people ("Russian President Vladimir
+Putin"), acronyms defined in the text ("Korean Central News Agency (KCNA)"), delegations,
+military forces and weapons named with a demonym, treaties ("a defense pact", "the deal" refer
+back to the article's treaty), short forms of people already named ("Kozlov"), and "the two
+countries".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from kg.domain import Entity, Sentence
+from kg.ids import slugify
+from loaders.gazetteer import Gazetteer, GazetteerEntry
+
+NAME = r"[A-Z][a-zà-ÿ'’-]+(?:[ -][A-Z][a-zà-ÿ'’-]+){1,2}"
+LEADER_TITLES = (
+    "Supreme Leader",
+    "President",
+    "Prime Minister",
+    "Premier",
+    "Chancellor",
+    "leader",
+    "King",
+)
+OFFICE = (
+    r"(?:Deputy |First Deputy |Vice )?(?:Foreign|Defen[cs]e|Finance|Interior|Trade|Economy|"
+    r"Energy|Unification|Justice|Emergency|Health) Minister|"
+    r"(?:Deputy |First Deputy )?Minister (?:of|for) "
+    r"[A-Z][A-Za-z]+(?:,? (?:and |of )?[A-Z][A-Za-z]+)*|"
+    r"Secretary of State|Defen[cs]e Secretary|Foreign Secretary|Security Council Secretary|"
+    r"Vice President|National Security Advis[eo]r|Ambassador(?: to [A-Z][a-z]+(?: [A-Z][a-z]+)?)?|"
+    r"(?:Kremlin |Foreign Ministry |Pentagon |White House )?[Ss]pokes(?:man|woman|person)|"
+    r"Chief of (?:the )?General Staff|Secretary[- ]General"
+)
+_WEAPON = re.compile(
+    r"\b(?:(?:new|advanced|short-range|long-range|medium-range|hypersonic|solid-fuel|"
+    r"liquid-fuel|nuclear-capable|cruise|tactical)\s+)*"
+    r"(?:intercontinental ballistic missiles?|ballistic missiles?|cruise missiles?|ICBMs?|"
+    r"hypersonic missiles?|artillery shells|drones|rockets|nuclear weapons? program(?:me)?)"
+)
+_TREATY = re.compile(
+    r"\b(?:(?:a|the|this|that|their|its)\s+)?(?:(?:new|landmark|mutual|comprehensive|strategic|"
+    r"partnership|defen[cs]e|security|military|peace|bilateral)\s+){0,4}(?:treaty|pact|deal|"
+    r"agreement|accord)\b"
+)
+_ACRONYM = re.compile(
+    r"((?:[A-Z][\w'’.-]*|of|for|and|the)(?: (?:[A-Z][\w'’.-]*|of|for|and|the))*)"
+    r" \(([A-Z][A-Z0-9.&-]{1,9})\)"
+)
+_DELEGATION = re.compile(
+    r"\b(?:(?:[Aa]n?|[Tt]he)\s+(?:separate\s+)?(?:[A-Z][\w-]*\s+)?|[A-Z][\w-]*\s+)"
+    r"(?:[a-z]+\s+){0,2}delegation\b"
+)
+_TWO = re.compile(r"\b(?:the two|both) (?:countries|nations|sides|states|neighbou?rs)\b")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity named or referred to at [start, end) of the article text."""
+
+    start: int
+    end: int
+    entity_id: str
+    title: str | None = None
+    """For a titled person: the title before the name ("Russian President")."""
+    country: str | None = None
+    """The country a demonym or possessive before the mention names ("Russia's ...")."""
+
+
+@dataclass
+class EntityTable:
+    """The entities of one article, as found so far."""
+
+    gazetteer: Gazetteer
+    entities: dict[str, Entity] = field(default_factory=dict)
+    info: dict[str, GazetteerEntry] = field(default_factory=dict)
+    local_forms: dict[str, str] = field(default_factory=dict)
+    treaty: str | None = None
+
+    def add(self, entity: Entity, surface: str | None = None) -> str:
+        known = self.entities.get(entity.id)
+        if known is None:
+            self.entities[entity.id] = known = entity
+        if surface and surface != known.name and surface not in known.aliases:
+            self.entities[entity.id] = replace(known, aliases=(*known.aliases, surface))
+        return entity.id
+
+    def add_known(self, entry: GazetteerEntry, surface: str | None = None) -> str:
+        self.info[entry.id] = entry
+        return self.add(entry.entity(), surface)
+
+    def type_of(self, entity_id: str) -> str:
+        return self.entities[entity_id].type
+
+    def country_of(self, entity_id: str) -> str | None:
+        entry = self.info.get(entity_id) or self.gazetteer.get(entity_id)
+        return entry.country if entry else None
+
+
+@cache
+def _gazetteer_pattern(gazetteer: Gazetteer) -> re.Pattern[str]:
+    # Proper names only: lower-case aliases ("the deal", "soldiers") mean something else in
+    # every other article.
+    forms = [f for f, _ in gazetteer.surface_forms() if f[:1].isupper() or f[:1].isdigit()]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+
+
+def _demonyms(gazetteer: Gazetteer) -> dict[str, str]:
+    return {
+        form: entry.id
+        for entry in gazetteer.entries.values()
+        if entry.type == "Country"
+        for form in (*entry.demonyms, entry.name + "'s", entry.name + "’s", entry.name)
+    }
+
+
+@cache
+def _country_prefix(gazetteer: Gazetteer) -> re.Pattern[str]:
+    forms = sorted(_demonyms(gazetteer), key=len, reverse=True)
+    return re.compile(r"(?:" + "|".join(re.escape(f) for f in forms) + r")\s*$")
+
+
+def country_before(gazetteer: Gazetteer, text: str, start: int) -> str | None:
+    """The country named by a demonym or possessive right before `start` ("Russia's ...")."""
+    window = text[max(0, start - 40) : start]
+    found = _country_prefix(gazetteer).search(window.rstrip() + "") if window.strip() else None
+    if found is None or window[found.end() :].strip():
+        return None
+    return _demonyms(gazetteer).get(found.group(0).strip())
+
+
+def _delegation(table: EntityTable, text: str, match: re.Match[str]) -> tuple[str, str] | None:
+    """A delegation's entity and country: "a Russian military academy delegation", or "a
+    delegation" that a known person leads ("Kozlov, who is leading a delegation")."""
+    gazetteer = table.gazetteer
+    phrase = re.sub(r"^(?:A|a|An|an|The|the)\s+(?:separate\s+)?", "", match.group(0)).strip()
+    country = next((c for d, c in _demonyms(gazetteer).items() if phrase.startswith(d + " ")), None)
+    leader_name = None
+    led = re.match(rf"[^.;]*?\b(?:led|headed) by\s+({NAME}|[A-Z][a-z]+)", text[match.end() :])
+    leading = re.search(
+        r"([A-Z][a-z]+(?: [A-Z][a-z]+)*),? (?:who is |is )?(?:leading|heading)\s+$",
+        text[: match.start()],
+    )
+    if led or leading:
+        leader_name = (led or leading).group(1)  # type: ignore[union-attr]  # one of them matched
+    person = None
+    if leader_name:
+        person = table.local_forms.get(leader_name) or (
+            entry.id if (entry := gazetteer.lookup(leader_name)) else None
+        )
+    if country is None and person is not None:
+        country = table.country_of(person)
+    if country is None:
+        return None
+    if phrase == "delegation" and person is not None:  # named after its leader
+        full = table.entities[person].name
+        demonym = (gazetteer.get(country).demonyms or ("",))[0]  # type: ignore[union-attr]
+        entity = Entity(
+            f"{slugify(full.split()[-1])}-delegation",
+            "Organization",
+            f"{demonym} delegation led by {full}".strip(),
+            (f"{demonym} delegation",),
+        )
+    elif phrase == "delegation":
+        return None
+    else:
+        entity = Entity(slugify(phrase), "Organization", phrase, ())
+    return table.add(entity, phrase), country
+
+
+def _two_countries(table: EntityTable, mentions: list[Mention], counts: Counter[str]) -> list[str]:
+    """ "The two countries": those of this sentence's people and places, else the article's two
+    most named."""
+    here: list[str] = []
+    for mention in mentions:
+        kind = table.type_of(mention.entity_id)
+        home = (
+            mention.entity_id
+            if kind == "Country"
+            else (mention.country or table.country_of(mention.entity_id))
+        )
+        if home and home not in here:
+            here.append(home)
+    if len(here) == 2:
+        return here
+    return [country for country, _ in counts.most_common(2)]
+
+
+def _overlaps(mentions: list[Mention], start: int, end: int) -> bool:
+    return any(m.start < end and start < m.end for m in mentions)
+
+
+def _weapon_entity(table: EntityTable, phrase: str, owner: str | None) -> Entity:
+    core = re.sub(r"^(?:new|advanced)\s+", "", phrase)
+    core = re.sub(r"intercontinental ballistic missiles?", "ICBM", core)
+    owner_entry = table.gazetteer.get(owner) if owner else None
+    demonym = owner_entry.demonyms[0] if owner_entry and owner_entry.demonyms else ""
+    name = f"{demonym} {core}".strip()
+    return Entity(slugify(name), "WeaponSystem", name, (phrase,))
+
+
+@dataclass
+class _Sentence:
+    """The mentions found so far in one sentence; `add` keeps the first of overlapping ones."""
+
+    table: EntityTable
+    article_text: str
+    text: str
+    base: int
+    mentions: list[Mention] = field(default_factory=list)
+
+    def add(self, start: int, end: int, entity_id: str, **extra: str | None) -> None:
+        if not _overlaps(self.mentions, self.base + start, self.base + end):
+            self.mentions.append(Mention(self.base + start, self.base + end, entity_id, **extra))
+
+    def country_before(self, start: int) -> str | None:
+        return country_before(self.table.gazetteer, self.article_text, self.base + start)
+
+
+def _titled_people(s: _Sentence) -> None:
+    """The title tells the office and the country, the name the person."""
+    titles = "|".join(LEADER_TITLES) + "|" + OFFICE
+    for match in re.finditer(rf"(?P<title>(?:{titles}))\s+(?P<name>{NAME})", s.text):
+        name = match["name"]
+        entry = s.table.gazetteer.lookup(name)
+        entity_id = (
+            s.table.add_known(entry, name)
+            if entry
+            else s.table.add(Entity(slugify(name), "Person", name, ()))
+        )
+        country = s.country_before(match.start("title"))
+        s.add(
+            match.start("name"), match.end("name"), entity_id, title=match["title"], country=country
+        )
+
+
+def _acronyms(s: _Sentence) -> None:
+    """ "Korean Central News Agency (KCNA)": the short form names it in the rest of the text."""
+    for match in _ACRONYM.finditer(s.text):
+        long_name, short = match.group(1).removeprefix("the "), match.group(2)
+        entry = s.table.gazetteer.lookup(long_name) or s.table.gazetteer.lookup(short)
+        if entry is not None:
+            entity_id = s.table.add_known(entry, short)
+        else:
+            kind = "Organization"
+            if re.search(r"News|Times|Post|Press|Television|Radio", long_name):
+                kind = "MediaOutlet"
+            elif re.search(r"Ministry|Office|Council|Assembly|Service|Agency|Committee", long_name):
+                kind = "GovernmentBody"
+            entity_id = s.table.add(Entity(slugify(long_name), kind, long_name, (short,)))
+        s.table.local_forms[short] = entity_id
+        s.add(match.start(1), match.end(2) + 1, entity_id)
+
+
+def _delegations(s: _Sentence) -> None:
+    for match in _DELEGATION.finditer(s.text):
+        found = _delegation(s.table, s.text, match)
+        if found is not None:
+            s.add(match.start(), match.end(), found[0], country=found[1])
+
+
+def _known_names(s: _Sentence) -> None:
+    gazetteer = s.table.gazetteer
+    for match in _gazetteer_pattern(gazetteer).finditer(s.text):
+        surface = match.group(0)
+        entry = gazetteer.lookup(surface)
+        if entry is None:
+            continue
+        if (
+            entry.type == "Country"
+            and surface in entry.demonyms
+            and re.match(r"\s+(?:leader|President|lawmakers|officials?)\b", s.text[match.end() :])
+        ):
+            continue  # "North Korean leader Kim": the person carries the country
+        entity_id = s.table.add_known(entry, surface)
+        country = s.country_before(match.start())
+        if country is None and entry.type != "Country":  # "Russia's Prosecutor General's ..."
+            country = next(
+                (c for d, c in _demonyms(gazetteer).items() if surface.startswith(d + " ")), None
+            )
+        s.add(match.start(), match.end(), entity_id, country=country)
+
+
+def _forces(s: _Sentence) -> None:
+    """ "Russian forces", "North Korean troops": a military force of that country."""
+    for match in re.finditer(
+        r"\b((?:[A-Z][a-z]+ )?[A-Z][a-z]+) (?:soldiers|troops|forces|military)\b", s.text
+    ):
+        country = _demonyms(s.table.gazetteer).get(match.group(1))
+        if country is None:
+            continue
+        phrase = match.group(0)
+        entry = s.table.gazetteer.lookup(phrase)
+        entity = entry.entity() if entry else Entity(slugify(phrase), "MilitaryForce", phrase)
+        s.add(match.start(), match.end(), s.table.add(entity, phrase), country=country)
+
+
+def _weapons(s: _Sentence) -> None:
+    for match in _WEAPON.finditer(s.text):
+        owner = next(
+            (
+                m.entity_id
+                for m in reversed(s.mentions)
+                if m.start < s.base + match.start() and s.table.type_of(m.entity_id) == "Country"
+            ),
+            None,
+        )
+        entity = _weapon_entity(s.table, match.group(0), owner)
+        s.add(match.start(), match.end(), s.table.add(entity, match.group(0)))
+
+
+def _treaties(s: _Sentence, counts: Counter[str]) -> None:
+    """The first treaty phrase names the article's treaty; later ones ("the deal") refer to it."""
+    gazetteer = s.table.gazetteer
+    for match in _TREATY.finditer(s.text):
+        if s.table.treaty is None:
+            core = re.sub(r"^(?:a|the|this|that|their|its)\s+", "", match.group(0))
+            entry = gazetteer.lookup(core) or next(
+                (e for e in gazetteer.entries.values() if e.type == "Treaty" and core in e.aliases),
+                None,
+            )
+            if entry is not None:
+                s.table.treaty = s.table.add_known(entry, core)
+            else:
+                parties = sorted(c for c, _ in counts.most_common(2))
+                name = f"{' '.join(p.replace('-', ' ').title() for p in parties)} {core}".strip()
+                s.table.treaty = s.table.add(Entity(slugify(name), "Treaty", name, (core,)))
+        s.add(match.start(), match.end(), s.table.treaty)
+
+
+def _short_forms(s: _Sentence) -> None:
+    for form, entity_id in list(s.table.local_forms.items()):
+        for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", s.text):
+            s.add(match.start(), match.end(), entity_id)
+
+
+def _two(s: _Sentence, counts: Counter[str]) -> None:
+    for match in _TWO.finditer(s.text):
+        for country in _two_countries(s.table, s.mentions, counts):
+            if country not in s.table.entities and (known := s.table.gazetteer.get(country)):
+                s.table.add_known(known)
+            s.mentions.append(Mention(s.base + match.start(), s.base + match.end(), country))
+
+
+def find_mentions(
+    sentences: tuple[Sentence, ...], text: str, table: EntityTable
+) -> dict[int, list[Mention]]:
+    """Mentions per sentence index; fills `table` with the article's entities."""
+    found: dict[int, list[Mention]] = {}
+    country_counts: Counter[str] = Counter()
+    for sentence in sentences:
+        s = _Sentence(table, text, sentence.text, sentence.start)
+        # Most specific first: a span taken by an earlier pass is not taken again.
+        for single_pass in (
+            _titled_people,
+            _acronyms,
+            _delegations,
+            _known_names,
+            _forces,
+            _weapons,
+        ):
+            single_pass(s)
+        _treaties(s, country_counts)
+        _short_forms(s)
+        for mention in s.mentions:
+            kind = table.type_of(mention.entity_id)
+            home = (
+                mention.entity_id
+                if kind == "Country"
+                else (mention.country or table.country_of(mention.entity_id))
+            )
+            if home:
+                country_counts[home] += 1
+        _two(s, country_counts)
+        # People named in full lend their surname to the rest of the article.
+        for mention in s.mentions:
+            entity = table.entities[mention.entity_id]
+            if entity.type == "Person":
+                table.local_forms.setdefault(entity.name.split()[-1], entity.id)
+        found[sentence.index] = sorted(s.mentions, key=lambda m: (m.start, m.end))
+    return found

@@ -1,0 +1,523 @@
+"""Relation patterns over one sentence's mentions: trigger words, with the subject before the
+trigger and the object after it, typed by the ontology. Status and attribution come from cues.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from kg.domain import Sentence
+from kg.ontology import relation_rules
+from loaders.dates import find_date_expressions, normalize_date
+from loaders.rules.mentions import LEADER_TITLES, EntityTable, Mention
+
+_TOPICS = (
+    "trade",
+    "economy",
+    "economic",
+    "science",
+    "technology",
+    "energy",
+    "security",
+    "military",
+    "defence",
+    "defense",
+    "nuclear",
+    "sanctions",
+    "agriculture",
+    "tourism",
+    "education",
+    "culture",
+    "health",
+    "transport",
+)
+_SPECULATIVE = re.compile(
+    r"\b(?:fear|fears|feared|may|might|could|would|suggest\w*|"
+    r"speculat\w*|expected to|likely|possibly|perhaps|believe\w*)\b"
+)
+_ALLEGED = re.compile(r"\b(?:accus\w+|alleged\w*|reportedly|claim\w*|purported\w*)\b")
+_DENIED = re.compile(r"\b(?:denied|deny|denies|denying|rejected|dismissed)\b")
+_CLAUSE_END = re.compile(r"[;:]|,\s+(?:while|whereas|although|but|as|with|which)\b")
+
+
+@dataclass
+class Draft:
+    """A relation found in a sentence, before it becomes an interchange entry."""
+
+    type: str
+    subject: str
+    object: str
+    trigger: int
+    status: str = "reported"
+    attributed_to: list[str] = field(default_factory=list)
+    quantity: float | None = None
+    quantity_qualifier: str | None = None
+    place: str | None = None
+    topics: list[str] = field(default_factory=list)
+    claim: str | None = None
+    as_: str | None = None
+    role: str | None = None
+    dated: bool = True
+
+
+class SentenceContext:
+    """One sentence with its mentions, and the helpers the patterns share."""
+
+    def __init__(self, sentence: Sentence, mentions: list[Mention], table: EntityTable) -> None:
+        self.sentence = sentence
+        self.text = sentence.text
+        self.base = sentence.start
+        self.mentions = mentions
+        self.table = table
+
+    def typed(self, types: frozenset[str] | set[str]) -> list[Mention]:
+        return [
+            m for m in self.mentions if "*" in types or self.table.type_of(m.entity_id) in types
+        ]
+
+    def _clause_start(self, at: int) -> int:
+        starts = [m.end() for m in _CLAUSE_END.finditer(self.text, 0, at)]
+        return starts[-1] if starts else 0
+
+    def before(self, at: int, types: frozenset[str] | set[str], many: bool = False) -> list[str]:
+        """Mentions of these types before `at` in its clause, nearest first (or all, joined)."""
+        start = self._clause_start(at)
+        found = [m for m in self.typed(types) if start <= m.end - self.base <= at]
+        if not found:
+            return []
+        if not many:
+            return [found[-1].entity_id]
+        # "The United States and South Korea have accused": every coordinated subject.
+        group = [found[-1]]
+        for mention in reversed(found[:-1]):
+            if mention.entity_id == group[-1].entity_id:  # "Russian President" "Vladimir Putin"
+                group[-1] = mention
+                continue
+            between = self.text[mention.end - self.base : group[-1].start - self.base]
+            # "Kim and Russian President Vladimir Putin": a title may stand before the name.
+            if re.fullmatch(r"\s*(?:,|and|, and|&)\s*(?:[A-Z][\w'’.-]*\s+)*", between):
+                group.append(mention)
+            else:
+                break
+        return list(dict.fromkeys(m.entity_id for m in reversed(group)))
+
+    def after(self, at: int, types: frozenset[str] | set[str], many: bool = False) -> list[str]:
+        ends = [m.start() for m in _CLAUSE_END.finditer(self.text, at)]
+        stop = ends[0] if ends else len(self.text)
+        found = [m.entity_id for m in self.typed(types) if at <= m.start - self.base < stop]
+        return list(dict.fromkeys(found)) if many else found[:1]
+
+    def country_of(self, entity_id: str) -> str | None:
+        if self.table.type_of(entity_id) == "Country":
+            return entity_id
+        for mention in self.mentions:
+            if mention.entity_id == entity_id and mention.country:
+                return mention.country
+        return self.table.country_of(entity_id)
+
+
+def _rule(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    rule = relation_rules()[name]
+    return rule.subject_types, rule.object_types
+
+
+def _quantity(text: str) -> tuple[float | None, str | None]:
+    match = re.search(
+        r"(?:(over|more than|about|around|some|at least|up to|nearly|roughly|"
+        r"an estimated|as many as)\s+)?(\d[\d,]*(?:\.\d+)?)\s*(?:thousand\s+)?"
+        r"(?:North Korean |Russian |Ukrainian )?(?:soldiers|troops|personnel)",
+        text,
+    )
+    if match is None:
+        return None, None
+    qualifier = {
+        "more than": "over",
+        "around": "about",
+        "some": "about",
+        "roughly": "about",
+        "an estimated": "about",
+        "nearly": "up to",
+        "as many as": "up to",
+    }.get(match.group(1) or "", match.group(1))
+    return float(match.group(2).replace(",", "")), qualifier
+
+
+def _simple(
+    ctx: SentenceContext,
+    pattern: str,
+    rel: str,
+    many_subjects: bool = False,
+    many_objects: bool = False,
+) -> Iterator[Draft]:
+    subject_types, object_types = _rule(rel)
+    for match in re.finditer(pattern, ctx.text):
+        subjects = ctx.before(match.start(), subject_types, many_subjects)
+        objects = ctx.after(match.end(), object_types, many_objects)
+        for subject in subjects:
+            for object_ in objects:
+                if subject != object_:
+                    yield Draft(rel, subject, object_, match.start())
+
+
+def offices(ctx: SentenceContext) -> Iterator[Draft]:
+    """'Russian President Vladimir Putin': LEADER_OF; 'Russia's Minister of X Y': OFFICIAL_OF,
+    HEADS the ministry of X, and the ministry is PART_OF the country."""
+    for mention in ctx.mentions:
+        if mention.title is None:
+            continue
+        country = mention.country or ctx.table.country_of(mention.entity_id)
+        if country is None:
+            continue
+        trigger = mention.start - ctx.base
+        if mention.title in LEADER_TITLES:
+            yield Draft("LEADER_OF", mention.entity_id, country, trigger, dated=False)
+            continue
+        role = mention.title
+        yield Draft("OFFICIAL_OF", mention.entity_id, country, trigger, role=role, dated=False)
+        ministry = _ministry_of(ctx.table, role, country)
+        if ministry:
+            yield Draft("HEADS", mention.entity_id, ministry, trigger, role="Minister", dated=False)
+            yield Draft("PART_OF", ministry, country, trigger, dated=False)
+
+
+def _ministry_of(table: EntityTable, role: str, country: str) -> str | None:
+    match = re.search(r"Minister (?:of|for) (.+)|(\w+) Minister", role)
+    if match is None:
+        return None
+    field_name = match.group(1) or {"Foreign": "Foreign Affairs", "Defence": "Defense"}.get(
+        match.group(2), match.group(2)
+    )
+    entry = table.gazetteer.get(country)
+    demonym = entry.demonyms[0] if entry and entry.demonyms else ""
+    for name in (
+        f"{demonym} Ministry of {field_name}",
+        f"{demonym} Ministry of Defence" if field_name == "Defense" else "",
+    ):
+        known = table.gazetteer.lookup(name) if name else None
+        if known is not None:
+            return table.add_known(known)
+    if not match.group(1):
+        return None
+    from kg.domain import Entity
+    from kg.ids import slugify
+
+    name = f"{demonym} Ministry of {field_name}"
+    return table.add(Entity(slugify(name), "GovernmentBody", f"Ministry of {field_name}", (name,)))
+
+
+def meetings(ctx: SentenceContext) -> Iterator[Draft]:
+    places = [
+        m.entity_id
+        for m in ctx.typed({"Place"})
+        if re.search(r"\bin\s+$", ctx.text[: m.start - ctx.base])
+    ]
+    for draft in _simple(
+        ctx,
+        r"\b(?:met|meets|meet|meeting|held talks|holds talks|talks|"
+        r"received|hosted|greeted)\b(?: with)?",
+        "MET_WITH",
+    ):
+        yield draft
+        # Meeting someone in a city of another country means having travelled there.
+        for place in places[:1]:
+            for person in (draft.subject, draft.object):
+                home, there = ctx.country_of(person), ctx.table.country_of(place)
+                if home and there and home != there:
+                    yield Draft("VISITED", person, place, draft.trigger)
+
+
+def visits(ctx: SentenceContext) -> Iterator[Draft]:
+    yield from _simple(
+        ctx,
+        r"\b(?:visited|visiting|visits|arrived in|arrives in|arrived at|"
+        r"trip to|visit to|travell?ed to|landed in)\b",
+        "VISITED",
+    )
+
+
+def signing(ctx: SentenceContext) -> Iterator[Draft]:
+    for draft in _simple(ctx, r"\bsign(?:ed|s|ing)\b", "SIGNED", many_subjects=True):
+        yield draft
+        country = ctx.country_of(draft.subject)
+        if country:  # a state's leader signs for the state, which is then bound by it
+            yield Draft("PARTY_TO", country, draft.object, draft.trigger, dated=False)
+
+
+def ratifying(ctx: SentenceContext) -> Iterator[Draft]:
+    yield from _simple(
+        ctx, r"\b(?:ratif\w+|approv\w+|passed|endorsed)\b", "RATIFIED", many_subjects=True
+    )
+
+
+def testing(ctx: SentenceContext) -> Iterator[Draft]:
+    yield from _simple(
+        ctx, r"\b(?:test-fired|test-launched|tested|launched|fired)\b", "TESTED", many_objects=True
+    )
+
+
+def sanctions(ctx: SentenceContext) -> Iterator[Draft]:
+    yield from _simple(
+        ctx,
+        r"\b(?:sanctioned|blacklisted|imposed (?:new )?sanctions on|"
+        r"slapped sanctions on|sanctions on)\b",
+        "SANCTIONED",
+        many_subjects=True,
+        many_objects=True,
+    )
+
+
+def accusations(ctx: SentenceContext) -> Iterator[Draft]:
+    subject_types, _ = _rule("ACCUSED")
+    for match in re.finditer(r"\b(?:accus\w+|blamed)\b", ctx.text):
+        accusers = ctx.before(match.start(), subject_types, many=True)
+        accused = ctx.after(match.end(), subject_types)
+        claim = re.search(
+            r"\bof\s+(.+?)(?:,\s+(?:with|while|as|which|saying)\b|[;.]|$)", ctx.text[match.end() :]
+        )
+        for accuser in accusers:
+            for target in accused:
+                yield Draft(
+                    "ACCUSED",
+                    accuser,
+                    target,
+                    match.start(),
+                    claim=claim.group(1) if claim else None,
+                )
+
+
+def deployments(ctx: SentenceContext) -> Iterator[Draft]:
+    for match in re.finditer(
+        r"\b(?:send\w*|sent|deploy\w*|dispatch\w*|transferr?\w*)\b"
+        r"(?=[^.;]{0,60}\b(?:soldiers|troops|personnel|forces)\b)",
+        ctx.text,
+    ):
+        senders = ctx.before(match.start(), {"Country", "MilitaryForce"})
+        rest = ctx.text[match.end() :]
+        quantity, qualifier = _quantity(rest)
+        aided = re.search(r"\bto (?:aid|help|support|assist|fight alongside|reinforce)\b", rest)
+        target: str | None = None
+        if aided:
+            helped = ctx.after(match.end() + aided.end(), {"MilitaryForce", "Country"})
+            if helped:
+                target = ctx.country_of(helped[0])
+                for sender in senders:
+                    yield Draft("SUPPORTS", sender, helped[0], match.start(), dated=True)
+        to_place = re.search(r"\bto\s+(?!aid|help|support|assist|fight|reinforce)", rest)
+        if target is None and to_place:
+            found = ctx.after(match.end() + to_place.end(), {"Country", "Place"})
+            target = found[0] if found else None
+        place = re.search(r"\bin\s+", rest)
+        where = ctx.after(match.end() + place.end(), {"Country", "Place"}) if place else []
+        for sender in senders:
+            if target and target != sender:
+                yield Draft(
+                    "DEPLOYED_TROOPS_TO",
+                    sender,
+                    target,
+                    match.start(),
+                    quantity=quantity,
+                    quantity_qualifier=qualifier,
+                    place=where[0] if where and where[0] != target else None,
+                )
+
+
+def support(ctx: SentenceContext) -> Iterator[Draft]:
+    pattern = (
+        r"\b(?:offer\w*|provid\w*|suppl\w*|giv\w*|transfer\w*|deliver\w*|shar\w*)\b"
+        r"(?=\s+(?:\w+\s+){0,2}(?:technology|weapons|arms|aid|assistance|support|"
+        r"missiles|ammunition|shells|know-how|oil|food))"
+    )
+    subject_types, object_types = _rule("SUPPORTS")
+    for match in re.finditer(pattern, ctx.text):
+        givers = ctx.before(match.start(), subject_types)
+        receivers = ctx.after(match.end(), object_types)
+        for giver in givers:
+            for receiver in receivers:
+                if giver != receiver:
+                    yield Draft(
+                        "SUPPORTS",
+                        giver,
+                        receiver,
+                        match.start(),
+                        topics=[
+                            t
+                            for t in ("technology", "weapons", "aid")
+                            if t in ctx.text[match.end() :]
+                        ],
+                    )
+
+
+def leading(ctx: SentenceContext) -> Iterator[Draft]:
+    yield from _simple(ctx, r"\b(?:leading|leads|heads|headed)\b", "HEADS")
+    for match in re.finditer(r"\b(?:led|headed) by\b", ctx.text):
+        bodies = ctx.before(match.start(), {"Organization", "GovernmentBody"})
+        people = ctx.after(match.end(), {"Person"})
+        for body in bodies:
+            for person in people:
+                yield Draft("HEADS", person, body, match.start(), dated=False)
+
+
+def designations(ctx: SentenceContext) -> Iterator[Draft]:
+    subject_types, object_types = _rule("DESIGNATED")
+    for match in re.finditer(r"\b(?:designat\w+|label\w*|branded|declared|listed)\b", ctx.text):
+        label = re.search(
+            r"\bas (?:an? )?[\"“]?([\w -]+?)[\"”]?(?: organi[sz]ation| group)?"
+            r"(?:[,.;\"”]|$)",
+            ctx.text[match.end() :],
+        )
+        for subject in ctx.before(match.start(), subject_types):
+            for target in ctx.after(match.end(), object_types):
+                yield Draft(
+                    "DESIGNATED",
+                    subject,
+                    target,
+                    match.start(),
+                    as_=label.group(1).strip() if label else None,
+                )
+
+
+def affiliation(ctx: SentenceContext) -> Iterator[Draft]:
+    for match in re.finditer(r"\bstate[- ](?:run|owned|controlled|media)\b", ctx.text):
+        outlets = ctx.after(match.end(), {"MediaOutlet"})
+        for outlet in outlets:
+            country = ctx.country_of(outlet)
+            if country:
+                yield Draft("AFFILIATED_WITH", outlet, country, match.start(), dated=False)
+
+
+def belonging(ctx: SentenceContext) -> Iterator[Draft]:
+    """'Russia's Prosecutor General's Office', 'Russian forces': PART_OF that country."""
+    for mention in ctx.mentions:
+        kind = ctx.table.type_of(mention.entity_id)
+        if kind in {"GovernmentBody", "Organization", "MilitaryForce"} and mention.country:
+            yield Draft(
+                "PART_OF", mention.entity_id, mention.country, mention.start - ctx.base, dated=False
+            )
+
+
+def cooperation(ctx: SentenceContext) -> Iterator[Draft]:
+    for match in re.finditer(
+        r"\b(?:ties|cooperation|partnership|relations|alliance|"
+        r"cooperat\w+)\b",
+        ctx.text,
+    ):
+        window = ctx.text[match.start() : match.start() + 80]
+        pair = re.match(r"\w+\s+(?:between|with)\b", window)
+        if not pair:
+            continue
+        countries = ctx.after(match.start(), {"Country"}, many=True)
+        if len(countries) < 2:
+            countries = ctx.before(match.start(), {"Country"})[:1] + countries
+        if len(countries) >= 2 and countries[0] != countries[1]:
+            yield Draft("COOPERATES_WITH", countries[0], countries[1], match.start(), dated=False)
+
+
+RULES = (
+    offices,
+    meetings,
+    visits,
+    signing,
+    ratifying,
+    testing,
+    sanctions,
+    accusations,
+    deployments,
+    support,
+    leading,
+    designations,
+    affiliation,
+    belonging,
+    cooperation,
+)
+
+
+def _status(ctx: SentenceContext, draft: Draft, accusers: list[str]) -> tuple[str, list[str]]:
+    if draft.type in {"ACCUSED", "LEADER_OF", "OFFICIAL_OF", "HEADS", "PART_OF", "AFFILIATED_WITH"}:
+        return "reported", []
+    text = ctx.text
+    if _DENIED.search(text):
+        return "denied", []
+    if accusers and draft.trigger > 0:
+        return "alleged", accusers
+    if _SPECULATIVE.search(text[: draft.trigger + 1]) or _SPECULATIVE.search(
+        text[max(0, draft.trigger - 40) : draft.trigger]
+    ):
+        return "speculated", []
+    if _ALLEGED.search(text):
+        return "alleged", []
+    return "reported", []
+
+
+def sentence_relations(ctx: SentenceContext, published: date | None) -> list[dict[str, Any]]:
+    """Every relation the patterns find in one sentence, as interchange entries."""
+    drafts = [draft for rule in RULES for draft in rule(ctx)]
+    accusers = [d.subject for d in drafts if d.type == "ACCUSED"]
+    sources = [
+        m.entity_id
+        for m in ctx.mentions
+        if ctx.table.type_of(m.entity_id) in {"MediaOutlet", "GovernmentBody", "Person", "Country"}
+        and re.search(
+            r"according to\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", ctx.text[: m.start - ctx.base]
+        )
+    ]
+    dates = find_date_expressions(ctx.text)
+    triggers = sorted({d.trigger for d in drafts})
+    places = [
+        m.entity_id
+        for m in ctx.typed({"Place"})
+        if re.search(r"\bin\s+$", ctx.text[: m.start - ctx.base])
+    ]
+    topics = [t for t in _TOPICS if re.search(rf"\b{t}\b", ctx.text)]
+    entries = []
+    for draft in drafts:
+        status, by = _status(ctx, draft, accusers)
+        entry: dict[str, Any] = {
+            "type": draft.type,
+            "subject": draft.subject,
+            "object": draft.object,
+            "status": status,
+            "attributed_to": list(dict.fromkeys(by + sources)),
+            "date": None,
+            "date_text": None,
+            "place": draft.place,
+            "quantity": draft.quantity,
+            "quantity_qualifier": draft.quantity_qualifier,
+            "topics": draft.topics,
+            "claim": draft.claim,
+            "as": draft.as_,
+            "role": draft.role,
+            "confidence": 0.6,
+            "evidence": {"text": ctx.text, "start": ctx.sentence.start, "end": ctx.sentence.end},
+        }
+        if draft.dated and published is not None:
+            _date(entry, draft, dates, triggers, published)
+        if draft.type in {"MET_WITH", "VISITED"}:
+            entry["place"] = entry["place"] or (places[0] if places else None)
+            entry["topics"] = entry["topics"] or topics
+        entries.append(entry)
+    return entries
+
+
+def _date(
+    entry: dict[str, Any],
+    draft: Draft,
+    dates: list[tuple[int, int, str]],
+    triggers: list[int],
+    published: date,
+) -> None:
+    """The date expression nearest the trigger, unless another trigger stands between them."""
+    best: tuple[int, str] | None = None
+    for start, _end, words in dates:
+        lo, hi = sorted((draft.trigger, start))
+        if any(lo < t < hi for t in triggers if t != draft.trigger):
+            continue
+        distance = abs(start - draft.trigger)
+        if best is None or distance < best[0]:
+            best = (distance, words)
+    if best is not None:
+        entry["date_text"] = best[1]
+        entry["date"] = normalize_date(best[1], published)
