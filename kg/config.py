@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     # Where articles and their curated annotations live.
     data_dir: Path = Field(Path("data"), validation_alias="KG_DATA_DIR")
 
+    # The optional LLM extractor: any OpenAI-compatible chat-completions endpoint. Off unless
+    # both the base URL (e.g. "https://api.openai.com/v1") and the model are set.
+    llm_base_url: str | None = Field(None, validation_alias="KG_LLM_BASE_URL")
+    llm_model: str | None = Field(None, validation_alias="KG_LLM_MODEL")
+    llm_api_key: SecretStr | None = Field(None, validation_alias="KG_LLM_API_KEY")
+    llm_timeout_s: float = Field(60.0, validation_alias="KG_LLM_TIMEOUT")
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
