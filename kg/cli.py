@@ -341,6 +341,61 @@ def evaluate_command(
             out.print(f"  {triple}", highlight=False, markup=False)
 
 
+@app.command("score")
+def score_command(
+    folders: Annotated[list[Path], typer.Argument(help="corpus folders (articles/, annotations/)")],
+    extractor: Annotated[ExtractorChoice, typer.Option()] = ExtractorChoice.rules,
+) -> None:
+    """Score an extractor on annotated corpora: relation and entity P/R/F1 per article."""
+    from rich.table import Table
+
+    from loaders.corpus import score_corpus
+
+    chosen = _extractor(Settings(), extractor)
+    table = Table(
+        "corpus",
+        "article",
+        "entity F1",
+        "relation P",
+        "relation R",
+        "relation F1",
+        "status acc.",
+        "date acc.",
+    )
+    for folder in folders:
+        try:
+            result = score_corpus(folder, chosen)
+        except KgError as exc:
+            raise _fail(exc) from exc
+        for name, ev in result.articles.items():
+            table.add_row(
+                folder.name,
+                name,
+                f"{ev.entities.f1:.2f}",
+                f"{ev.relations.precision:.2f}",
+                f"{ev.relations.recall:.2f}",
+                f"{ev.relations.f1:.2f}",
+                _rate(ev.status_accuracy),
+                _rate(ev.date_accuracy),
+            )
+        entities, relations = result.total("entities"), result.total("relations")
+        table.add_row(
+            folder.name,
+            "[b]all (micro)[/b]",
+            f"{entities.f1:.2f}",
+            f"{relations.precision:.2f}",
+            f"{relations.recall:.2f}",
+            f"{relations.f1:.2f}",
+            "",
+            "",
+        )
+    out.print(table)
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 @app.command("export-schema")
 def export_schema(
     check: Annotated[bool, typer.Option(help="exit 1 if the files differ, write nothing")] = False,

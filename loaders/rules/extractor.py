@@ -40,6 +40,8 @@ class RulesExtractor:
         used = {r[k] for r in relations for k in ("subject", "object")}
         used |= {r["place"] for r in relations if r["place"]}
         used |= {a for r in relations for a in r["attributed_to"]}
+        for entity_id in used:
+            table.ensure(entity_id)
         return {
             "article": article_metadata(article),
             "entities": [entity_record(e) for e in table.entities.values() if e.id in used],

@@ -39,10 +39,11 @@ OFFICE = (
     r"Chief of (?:the )?General Staff|Secretary[- ]General"
 )
 _WEAPON = re.compile(
-    r"\b(?:(?:new|advanced|short-range|long-range|medium-range|hypersonic|solid-fuel|"
-    r"liquid-fuel|nuclear-capable|cruise|tactical)\s+)*"
+    r"\b(?:(?:new|advanced|hypersonic|cruise|tactical|strategic|[a-z]+-(?:range|fuel|capable))"
+    r"\s+)*"
     r"(?:intercontinental ballistic missiles?|ballistic missiles?|cruise missiles?|ICBMs?|"
-    r"hypersonic missiles?|artillery shells|drones|rockets|nuclear weapons? program(?:me)?)"
+    r"hypersonic missiles?|artillery shells|multiple rocket launcher systems?|rocket launchers?|"
+    r"drones|nuclear weapons? program(?:me)?s?)"
 )
 _TREATY = re.compile(
     r"\b(?:(?:a|the|this|that|their|its)\s+)?(?:(?:new|landmark|mutual|comprehensive|strategic|"
@@ -96,7 +97,24 @@ class EntityTable:
         return self.add(entry.entity(), surface)
 
     def type_of(self, entity_id: str) -> str:
-        return self.entities[entity_id].type
+        return self.ensure(entity_id).type
+
+    def ensure(self, entity_id: str) -> Entity:
+        """The article's entity of this id, taken from the gazetteer when first used (a country
+        named only by a demonym or a possessive)."""
+        if entity_id not in self.entities:
+            entry = self.gazetteer.get(entity_id)
+            if entry is None:
+                raise KeyError(entity_id)
+            self.add_known(entry)
+        return self.entities[entity_id]
+
+    def capital_of(self, place_id: str) -> str | None:
+        """The country whose capital this place is, registered as an entity of the article."""
+        for entry in self.gazetteer.entries.values():
+            if entry.type == "Country" and entry.capital == place_id:
+                return self.add_known(entry)
+        return None
 
     def country_of(self, entity_id: str) -> str | None:
         entry = self.info.get(entity_id) or self.gazetteer.get(entity_id)
@@ -151,21 +169,21 @@ def _delegation(table: EntityTable, text: str, match: re.Match[str]) -> tuple[st
         leader_name = (led or leading).group(1)  # type: ignore[union-attr]  # one of them matched
     person = None
     if leader_name:
-        person = table.local_forms.get(leader_name) or (
-            entry.id if (entry := gazetteer.lookup(leader_name)) else None
-        )
+        person = table.local_forms.get(leader_name)
+        if person is None and (entry := gazetteer.lookup(leader_name)) is not None:
+            person = table.add_known(entry)
     if country is None and person is not None:
         country = table.country_of(person)
     if country is None:
         return None
-    if phrase == "delegation" and person is not None:  # named after its leader
+    if person is not None:  # a delegation is known by its leader: "kozlov-delegation"
         full = table.entities[person].name
         demonym = (gazetteer.get(country).demonyms or ("",))[0]  # type: ignore[union-attr]
         entity = Entity(
             f"{slugify(full.split()[-1])}-delegation",
             "Organization",
             f"{demonym} delegation led by {full}".strip(),
-            (f"{demonym} delegation",),
+            tuple(dict.fromkeys((f"{demonym} delegation", phrase))),
         )
     elif phrase == "delegation":
         return None
@@ -197,11 +215,20 @@ def _overlaps(mentions: list[Mention], start: int, end: int) -> bool:
 
 
 def _weapon_entity(table: EntityTable, phrase: str, owner: str | None) -> Entity:
-    core = re.sub(r"^(?:new|advanced)\s+", "", phrase)
+    """A weapon named after its owner: "North Korean ballistic missiles". The gazetteer's
+    entry wins, tried with fewer modifiers ("close-range ballistic missiles" are ballistic
+    missiles) before a new entity is made."""
+    core = re.sub(r"^(?:(?:new|advanced)\s+)+", "", phrase)
     core = re.sub(r"intercontinental ballistic missiles?", "ICBM", core)
     owner_entry = table.gazetteer.get(owner) if owner else None
     demonym = owner_entry.demonyms[0] if owner_entry and owner_entry.demonyms else ""
     name = f"{demonym} {core}".strip()
+    bare = re.sub(r"\b[a-z]+-range\s+", "", name)
+    for candidate in (name, bare, core):
+        entry = table.gazetteer.lookup(candidate)
+        if entry is not None and entry.type == "WeaponSystem":
+            table.info[entry.id] = entry
+            return replace(entry.entity(), aliases=(*entry.aliases, phrase))
     return Entity(slugify(name), "WeaponSystem", name, (phrase,))
 
 
@@ -240,10 +267,119 @@ def _titled_people(s: _Sentence) -> None:
         )
 
 
+_APPOSITIVE_ROLE = (
+    r"(?:(?:deputy|first deputy|vice|senior|former|acting) )?(?:minister|president|premier|"
+    r"prime minister|ambassador|general secretary|secretary|chairman|vice-chairman|spokes\w+|"
+    r"chief|director|commander|head|leader|member)\b"
+)
+
+
+def _appositive_people(s: _Sentence) -> None:
+    """ "Andrei Belousov, minister of Defence of the Russian Federation": the person, with the
+    roles that follow the comma (split at 'and') as the title."""
+    pattern = (
+        rf"(?P<name>{NAME}),\s+(?:the\s+)?(?P<title>(?:[A-Z][a-z]+\s+)?{_APPOSITIVE_ROLE}[^,;.]*)"
+    )
+    for match in re.finditer(pattern, s.text, flags=re.IGNORECASE if False else 0):
+        name = match["name"]
+        entry = s.table.gazetteer.lookup(name)
+        if entry is None and s.table.local_forms.get(name) is None and len(name.split()) < 2:
+            continue
+        entity_id = s.table.local_forms.get(name) or (
+            s.table.add_known(entry, name)
+            if entry
+            else s.table.add(Entity(slugify(name), "Person", name, ()))
+        )
+        s.add(
+            match.start("name"),
+            match.end("name"),
+            entity_id,
+            title=match["title"].strip(),
+            country=_country_in(s.table, match["title"]),
+        )
+
+
+def _country_in(table: EntityTable, words: str) -> str | None:
+    """The state a title names: "Russian ambassador to the DPRK" is Russia's, "minister of
+    Defence of the Russian Federation" Russia's."""
+    found = [
+        (m.start(), e)
+        for m in _gazetteer_pattern(table.gazetteer).finditer(words)
+        if (e := table.gazetteer.lookup(m.group(0))) and e.type == "Country"
+    ]
+    if not found:
+        return None
+    before_to = [
+        e
+        for at, e in found
+        if " to " not in words[:at] or words[:at].startswith(e.demonyms[0] if e.demonyms else "\0")
+    ]
+    chosen = (
+        before_to[0]
+        if re.search(r"\bambassador to\b", words, re.I) and before_to
+        else (found[-1][1])
+    )
+    return table.add_known(chosen)
+
+
+_MINISTRY = re.compile(
+    r"\b(?:(?P<field1>[A-Z][a-z]+(?: [A-Z][a-z]+)?) Ministry|Ministry of (?P<field2>[A-Z][a-z]+"
+    r"(?: (?:and |of )?[A-Z][a-z]+)*?))(?: of (?:the )?(?P<suffix>[A-Z][\w']+(?: [A-Z][\w']+)*))?\b"
+)
+_FIELDS = {
+    "Foreign": "Foreign Affairs",
+    "Defense": "Defence",
+    "Defence": "Defence",
+    "National Defense": "National Defence",
+}
+
+
+def _ministries(s: _Sentence) -> None:
+    """ "South Korea's Unification Ministry", "the Ministry of Defence of the Russian
+    Federation": one id per state and field ("south-korean-ministry-of-unification")."""
+    gazetteer = s.table.gazetteer
+    for match in _MINISTRY.finditer(s.text):
+        field_name = match["field1"] or match["field2"]
+        country = s.country_before(match.start())
+        end = match.end("field1") if match["field1"] else match.end("field2")
+        if (
+            match["suffix"]
+            and (entry := gazetteer.lookup(match["suffix"])) is not None
+            and entry.type == "Country"
+        ):
+            country, end = s.table.add_known(entry), match.end()
+        if country is None or (known := gazetteer.get(country)) is None:
+            continue
+        demonym = known.demonyms[0] if known.demonyms else known.name
+        field_name = _FIELDS.get(field_name, field_name)
+        names = [
+            f"{demonym} Ministry of {field_name}",
+            f"{demonym} Ministry of {field_name.replace('Defence', 'Defense')}",
+        ]
+        entry = next((e for n in names if (e := gazetteer.lookup(n)) is not None), None)
+        entity_id = (
+            s.table.add_known(entry)
+            if entry
+            else s.table.add(Entity(slugify(names[0]), "GovernmentBody", names[0], ()))
+        )
+        s.add(match.start(), end, entity_id, country=country)
+
+
 def _acronyms(s: _Sentence) -> None:
     """ "Korean Central News Agency (KCNA)": the short form names it in the rest of the text."""
     for match in _ACRONYM.finditer(s.text):
         long_name, short = match.group(1).removeprefix("the "), match.group(2)
+        prefix = next(
+            (
+                d
+                for d in sorted(_demonyms(s.table.gazetteer), key=len, reverse=True)
+                if long_name.startswith(d + " ")
+            ),
+            None,
+        )
+        owner = _demonyms(s.table.gazetteer)[prefix] if prefix else None
+        if prefix:  # "South Korea's Joint Chiefs of Staff (JCS)": the body, of that state
+            long_name = long_name[len(prefix) :].strip()
         entry = s.table.gazetteer.lookup(long_name) or s.table.gazetteer.lookup(short)
         if entry is not None:
             entity_id = s.table.add_known(entry, short)
@@ -255,7 +391,12 @@ def _acronyms(s: _Sentence) -> None:
                 kind = "GovernmentBody"
             entity_id = s.table.add(Entity(slugify(long_name), kind, long_name, (short,)))
         s.table.local_forms[short] = entity_id
-        s.add(match.start(1), match.end(2) + 1, entity_id)
+        s.add(
+            match.start(1),
+            match.end(2) + 1,
+            entity_id,
+            country=owner or s.country_before(match.start(1)),
+        )
 
 
 def _delegations(s: _Sentence) -> None:
@@ -279,6 +420,8 @@ def _known_names(s: _Sentence) -> None:
         ):
             continue  # "North Korean leader Kim": the person carries the country
         entity_id = s.table.add_known(entry, surface)
+        if entry.type == "Treaty" and s.table.treaty is None:  # "the deal" refers to it later
+            s.table.treaty = entity_id
         country = s.country_before(match.start())
         if country is None and entry.type != "Country":  # "Russia's Prosecutor General's ..."
             country = next(
@@ -359,6 +502,8 @@ def find_mentions(
         # Most specific first: a span taken by an earlier pass is not taken again.
         for single_pass in (
             _titled_people,
+            _appositive_people,
+            _ministries,
             _acronyms,
             _delegations,
             _known_names,

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from kg.domain import Sentence
 from kg.ontology import relation_rules
 from loaders.dates import find_date_expressions, normalize_date
-from loaders.rules.mentions import LEADER_TITLES, EntityTable, Mention
+from loaders.rules.mentions import EntityTable, Mention
 
 _TOPICS = (
     "trade",
@@ -75,9 +75,18 @@ class SentenceContext:
         self.table = table
 
     def typed(self, types: frozenset[str] | set[str]) -> list[Mention]:
-        return [
-            m for m in self.mentions if "*" in types or self.table.type_of(m.entity_id) in types
-        ]
+        """Mentions of these types; a capital stands for its state where a Country is wanted
+        and a Place is not ("a pact with Moscow")."""
+        found = []
+        for mention in self.mentions:
+            kind = self.table.type_of(mention.entity_id)
+            if "*" in types or kind in types:
+                found.append(mention)
+            elif kind == "Place" and "Country" in types and "Place" not in types:
+                state = self.table.capital_of(mention.entity_id)
+                if state is not None:
+                    found.append(replace(mention, entity_id=state))
+        return found
 
     def _clause_start(self, at: int) -> int:
         starts = [m.end() for m in _CLAUSE_END.finditer(self.text, 0, at)]
@@ -163,29 +172,70 @@ def _simple(
                     yield Draft(rel, subject, object_, match.start())
 
 
+_LEADER_ROLE = re.compile(
+    r"^(?:supreme leader|president|prime minister|premier|chancellor|"
+    r"leader|king)\b",
+    re.IGNORECASE,
+)
+_HEAD_ROLE = re.compile(
+    r"^(?:general secretary|chairman|head|director|chief|leader|commander)\b", re.IGNORECASE
+)
+
+
 def offices(ctx: SentenceContext) -> Iterator[Draft]:
-    """'Russian President Vladimir Putin': LEADER_OF; 'Russia's Minister of X Y': OFFICIAL_OF,
-    HEADS the ministry of X, and the ministry is PART_OF the country."""
+    """'Russian President Vladimir Putin': LEADER_OF; 'Russia's Minister of X Y' or 'Y, minister
+    of X of Russia': OFFICIAL_OF with the role, HEADS the ministry of X, which is PART_OF the
+    state; 'general secretary of the Workers' Party': HEADS it; 'member of the X': MEMBER_OF."""
     for mention in ctx.mentions:
         if mention.title is None:
             continue
-        country = mention.country or ctx.table.country_of(mention.entity_id)
-        if country is None:
-            continue
         trigger = mention.start - ctx.base
-        if mention.title in LEADER_TITLES:
-            yield Draft("LEADER_OF", mention.entity_id, country, trigger, dated=False)
-            continue
-        role = mention.title
-        yield Draft("OFFICIAL_OF", mention.entity_id, country, trigger, role=role, dated=False)
-        ministry = _ministry_of(ctx.table, role, country)
-        if ministry:
-            yield Draft("HEADS", mention.entity_id, ministry, trigger, role="Minister", dated=False)
-            yield Draft("PART_OF", ministry, country, trigger, dated=False)
+        title_at = ctx.text.find(mention.title, trigger)
+        for role in re.split(r",? and (?=[a-z]|[A-Z][a-z]+ (?:of|to)\b)", mention.title):
+            role_at = ctx.text.find(role, max(title_at, 0))
+            inside = [
+                m.entity_id
+                for m in ctx.mentions
+                if title_at >= 0 and role_at <= m.start - ctx.base < role_at + len(role)
+            ]
+            bodies = [
+                e for e in inside if ctx.table.type_of(e) in {"Organization", "GovernmentBody"}
+            ]
+            if re.match(r"member of", role, re.IGNORECASE):
+                yield from (
+                    Draft("MEMBER_OF", mention.entity_id, b, trigger, dated=False) for b in bodies
+                )
+                continue
+            if _HEAD_ROLE.match(role) and bodies:
+                yield Draft("HEADS", mention.entity_id, bodies[0], trigger, role=role, dated=False)
+                continue
+            country = mention.country or ctx.table.country_of(mention.entity_id)
+            if country is None or ctx.table.type_of(country) != "Country":
+                continue
+            if _LEADER_ROLE.match(role):
+                yield Draft("LEADER_OF", mention.entity_id, country, trigger, dated=False)
+                continue
+            clean = role
+            state = re.search(r"\s+of (?:the )?((?:(?!\sof\s)[\w' ])+)$", role)
+            known = ctx.table.gazetteer.lookup(state.group(1)) if state else None
+            if state and known is not None and known.type == "Country":  # "... of the DPRK"
+                clean = role[: state.start()]
+            clean = clean[:1].upper() + clean[1:]
+            yield Draft("OFFICIAL_OF", mention.entity_id, country, trigger, role=clean, dated=False)
+            ministry = bodies[0] if bodies else _ministry_of(ctx.table, clean, country)
+            if (
+                ministry
+                and re.search(r"\bminister\b", clean, re.IGNORECASE)
+                and not re.match(r"(?:deputy|first deputy|vice)", clean, re.IGNORECASE)
+            ):
+                yield Draft(
+                    "HEADS", mention.entity_id, ministry, trigger, role="Minister", dated=False
+                )
+                yield Draft("PART_OF", ministry, country, trigger, dated=False)
 
 
 def _ministry_of(table: EntityTable, role: str, country: str) -> str | None:
-    match = re.search(r"Minister (?:of|for) (.+)|(\w+) Minister", role)
+    match = re.search(r"[Mm]inister (?:of|for) (.+)|(\w+) [Mm]inister", role)
     if match is None:
         return None
     field_name = match.group(1) or {"Foreign": "Foreign Affairs", "Defence": "Defense"}.get(
@@ -247,6 +297,25 @@ def signing(ctx: SentenceContext) -> Iterator[Draft]:
             yield Draft("PARTY_TO", country, draft.object, draft.trigger, dated=False)
 
 
+def _passive(ctx: SentenceContext, pattern: str, rel: str) -> Iterator[Draft]:
+    """'The treaty was signed by Kim and Putin': the subjects follow 'by'."""
+    subject_types, object_types = _rule(rel)
+    for match in re.finditer(pattern, ctx.text):
+        objects = ctx.before(match.start(), object_types)
+        for subject in ctx.after(match.end(), subject_types, many=True):
+            for object_ in objects:
+                yield Draft(rel, subject, object_, match.start())
+
+
+def passives(ctx: SentenceContext) -> Iterator[Draft]:
+    for draft in _passive(ctx, r"\b(?:was|were|been|being) signed by\b", "SIGNED"):
+        yield draft
+        country = ctx.country_of(draft.subject)
+        if country:
+            yield Draft("PARTY_TO", country, draft.object, draft.trigger, dated=False)
+    yield from _passive(ctx, r"\b(?:was|were|been) (?:ratified|approved) by\b", "RATIFIED")
+
+
 def ratifying(ctx: SentenceContext) -> Iterator[Draft]:
     yield from _simple(
         ctx, r"\b(?:ratif\w+|approv\w+|passed|endorsed)\b", "RATIFIED", many_subjects=True
@@ -254,6 +323,8 @@ def ratifying(ctx: SentenceContext) -> Iterator[Draft]:
 
 
 def testing(ctx: SentenceContext) -> Iterator[Draft]:
+    if re.search(r"\bfired\b[^.;]*\bat\b", ctx.text):  # firing at targets is use, not a test
+        return
     yield from _simple(
         ctx, r"\b(?:test-fired|test-launched|tested|launched|fired)\b", "TESTED", many_objects=True
     )
@@ -291,7 +362,7 @@ def accusations(ctx: SentenceContext) -> Iterator[Draft]:
 
 def deployments(ctx: SentenceContext) -> Iterator[Draft]:
     for match in re.finditer(
-        r"\b(?:send\w*|sent|deploy\w*|dispatch\w*|transferr?\w*)\b"
+        r"\b(?:send\w*|sent|deploy\w*|dispatch\w*)\b"
         r"(?=[^.;]{0,60}\b(?:soldiers|troops|personnel|forces)\b)",
         ctx.text,
     ):
@@ -418,6 +489,7 @@ def cooperation(ctx: SentenceContext) -> Iterator[Draft]:
 
 RULES = (
     offices,
+    passives,
     meetings,
     visits,
     signing,
@@ -454,7 +526,16 @@ def _status(ctx: SentenceContext, draft: Draft, accusers: list[str]) -> tuple[st
 
 def sentence_relations(ctx: SentenceContext, published: date | None) -> list[dict[str, Any]]:
     """Every relation the patterns find in one sentence, as interchange entries."""
-    drafts = [draft for rule in RULES for draft in rule(ctx)]
+    rules = relation_rules()
+    drafts = [
+        draft
+        for rule in RULES
+        for draft in rule(ctx)
+        # The ontology has the last word on which types a relation may join.
+        if rules[draft.type].allows(
+            ctx.table.type_of(draft.subject), ctx.table.type_of(draft.object)
+        )
+    ]
     accusers = [d.subject for d in drafts if d.type == "ACCUSED"]
     sources = [
         m.entity_id
@@ -465,7 +546,7 @@ def sentence_relations(ctx: SentenceContext, published: date | None) -> list[dic
         )
     ]
     dates = find_date_expressions(ctx.text)
-    triggers = sorted({d.trigger for d in drafts})
+    triggers = sorted({d.trigger for d in drafts if d.dated})
     places = [
         m.entity_id
         for m in ctx.typed({"Place"})
