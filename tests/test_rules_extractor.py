@@ -182,3 +182,35 @@ def test_an_empty_gazetteer_still_gives_a_valid_document() -> None:
     document = RulesExtractor(Gazetteer([])).run(article)
     assert schema_problems(document) == []
     document_to_graph(document, article, "seed")
+
+
+def test_a_descriptor_names_the_one_office_holder(rules: RulesExtractor) -> None:
+    _, document = extract(rules, "Russia's foreign minister met with the North Korean leader.")
+    assert ("MET_WITH", "sergei-lavrov", "kim-jong-un") in triples(document)
+
+
+def test_described_places_are_located_in_their_state(rules: RulesExtractor) -> None:
+    _, document = extract(
+        rules,
+        (
+            "The missiles were launched from Sinpo, a port city on North Korea's east coast, "
+            "toward Russia's Kursk region."
+        ),
+    )
+    assert ("LOCATED_IN", "sinpo", "north-korea") in triples(document)
+    assert ("LOCATED_IN", "kursk-oblast", "russia") in triples(document)
+
+
+def test_a_delegation_is_named_after_its_leader_and_referred_to_later(
+    rules: RulesExtractor,
+) -> None:
+    _, document = extract(
+        rules,
+        (
+            "Kim Jong Un received a Russian delegation headed by Andrei Belousov on Friday. "
+            "The delegation arrived in Pyongyang on Thursday."
+        ),
+    )
+    assert ("HEADS", "andrei-belousov", "belousov-delegation") in triples(document)
+    visit = relation(document, "VISITED", "belousov-delegation", "pyongyang")
+    assert visit["date"] == "2024-11-14"

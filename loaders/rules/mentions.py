@@ -83,6 +83,7 @@ class EntityTable:
     info: dict[str, GazetteerEntry] = field(default_factory=dict)
     local_forms: dict[str, str] = field(default_factory=dict)
     treaty: str | None = None
+    delegations: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, entity: Entity, surface: str | None = None) -> str:
         known = self.entities.get(entity.id)
@@ -118,7 +119,9 @@ class EntityTable:
 
     def country_of(self, entity_id: str) -> str | None:
         entry = self.info.get(entity_id) or self.gazetteer.get(entity_id)
-        return entry.country if entry else None
+        if entry is not None:
+            return entry.country
+        return next((c for d, c in self.delegations if d == entity_id), None)
 
 
 @cache
@@ -174,6 +177,13 @@ def _delegation(table: EntityTable, text: str, match: re.Match[str]) -> tuple[st
             person = table.add_known(entry)
     if country is None and person is not None:
         country = table.country_of(person)
+    # "The delegation arrived", "the Russian military delegation": the one already named.
+    earlier = [d for d, c in table.delegations if country in (None, c)]
+    generic = len(phrase.split()) <= 3 and not re.search(
+        r"\b(?:separate|another|second|new|other)\b", match.group(0), re.IGNORECASE
+    )
+    if person is None and earlier and generic:
+        return earlier[-1], table.country_of(earlier[-1]) or country or ""
     if country is None:
         return None
     if person is not None:  # a delegation is known by its leader: "kozlov-delegation"
@@ -189,7 +199,9 @@ def _delegation(table: EntityTable, text: str, match: re.Match[str]) -> tuple[st
         return None
     else:
         entity = Entity(slugify(phrase), "Organization", phrase, ())
-    return table.add(entity, phrase), country
+    entity_id = table.add(entity, phrase)
+    table.delegations.append((entity_id, country))
+    return entity_id, country
 
 
 def _two_countries(table: EntityTable, mentions: list[Mention], counts: Counter[str]) -> list[str]:
@@ -268,9 +280,9 @@ def _titled_people(s: _Sentence) -> None:
 
 
 _APPOSITIVE_ROLE = (
-    r"(?:(?:deputy|first deputy|vice|senior|former|acting) )?(?:minister|president|premier|"
+    r"(?i:(?:(?:deputy|first deputy|vice|senior|former|acting) )?(?:minister|president|premier|"
     r"prime minister|ambassador|general secretary|secretary|chairman|vice-chairman|spokes\w+|"
-    r"chief|director|commander|head|leader|member)\b"
+    r"chief|director|commander|head|leader|member))\b"
 )
 
 
@@ -323,7 +335,8 @@ def _country_in(table: EntityTable, words: str) -> str | None:
 
 
 _MINISTRY = re.compile(
-    r"\b(?:(?P<field1>[A-Z][a-z]+(?: [A-Z][a-z]+)?) Ministry|Ministry of (?P<field2>[A-Z][a-z]+"
+    r"\b(?:(?P<field1>[A-Z][a-z]+(?: [A-Z][a-z]+)?|foreign|defen[cs]e) [Mm]inistry|"
+    r"Ministry of (?P<field2>[A-Z][a-z]+"
     r"(?: (?:and |of )?[A-Z][a-z]+)*?))(?: of (?:the )?(?P<suffix>[A-Z][\w']+(?: [A-Z][\w']+)*))?\b"
 )
 _FIELDS = {
@@ -339,7 +352,7 @@ def _ministries(s: _Sentence) -> None:
     Federation": one id per state and field ("south-korean-ministry-of-unification")."""
     gazetteer = s.table.gazetteer
     for match in _MINISTRY.finditer(s.text):
-        field_name = match["field1"] or match["field2"]
+        field_name = (match["field1"] or match["field2"]).title()
         country = s.country_before(match.start())
         end = match.end("field1") if match["field1"] else match.end("field2")
         if (
@@ -363,6 +376,68 @@ def _ministries(s: _Sentence) -> None:
             else s.table.add(Entity(slugify(names[0]), "GovernmentBody", names[0], ()))
         )
         s.add(match.start(), end, entity_id, country=country)
+
+
+# Case-blind role words, but the look-ahead must see a real capital: "minister Ivan X" names.
+_DESCRIPTOR = re.compile(
+    r"\b(?P<role>(?i:leader|president|prime minister|premier|foreign minister|"
+    r"defen[cs]e minister))\b(?!,?\s+[A-Z])"
+)
+
+
+def _descriptors(s: _Sentence) -> None:
+    """ "the North Korean leader", "Russia's foreign minister": the one person the gazetteer
+    (or, among several, the article so far) has in that office of that state."""
+    gazetteer = s.table.gazetteer
+    for match in _DESCRIPTOR.finditer(s.text):
+        country = s.country_before(match.start())
+        if country is None:
+            continue
+        role = match["role"].lower().replace("defense", "defence")
+        office_words = {role, "leader"} if role == "leader" else {role}
+        candidates = [
+            e
+            for e in gazetteer.entries.values()
+            if e.type == "Person"
+            and e.country == country
+            and e.office
+            and e.office.lower().replace("defense", "defence") in office_words
+        ]
+        if len(candidates) > 1:
+            candidates = [e for e in candidates if e.id in s.table.entities]
+        if len(candidates) == 1:
+            start = match.start()
+            s.add(start, match.end(), s.table.add_known(candidates[0]), country=country)
+
+
+_PLACE = re.compile(
+    r"\b(?P<place>[A-Z][a-z]+(?: [A-Z][a-z]+)?), (?:a|an|the) (?P<kind>(?:[\w-]+ ){0,3}"
+    r"(?:capital|city|town|port|village|region|province|county|district))\b[^,.;]*?"
+    r"\b(?:of|in|on)\s+(?:the\s+)?"
+)
+
+
+def _described_places(s: _Sentence) -> None:
+    """ "Wonsan, a port city on North Korea's east coast": a place, and the state it is in."""
+    gazetteer = s.table.gazetteer
+    for match in _PLACE.finditer(s.text):
+        rest = s.text[match.end() :]
+        owner = next(
+            (d for d in sorted(_demonyms(gazetteer), key=len, reverse=True) if rest.startswith(d)),
+            None,
+        )
+        if owner is None:
+            continue
+        name = match["place"]
+        entry = gazetteer.lookup(name)
+        entity = entry.entity() if entry else Entity(slugify(name), "Place", name, ())
+        s.add(
+            match.start("place"),
+            match.end("place"),
+            s.table.add(entity, name),
+            country=_demonyms(gazetteer)[owner],
+            title=match["kind"],
+        )
 
 
 def _acronyms(s: _Sentence) -> None:
@@ -504,11 +579,13 @@ def find_mentions(
             _titled_people,
             _appositive_people,
             _ministries,
+            _described_places,
             _acronyms,
             _delegations,
             _known_names,
             _forces,
             _weapons,
+            _descriptors,
         ):
             single_pass(s)
         _treaties(s, country_counts)

@@ -117,8 +117,22 @@ class SentenceContext:
     def after(self, at: int, types: frozenset[str] | set[str], many: bool = False) -> list[str]:
         ends = [m.start() for m in _CLAUSE_END.finditer(self.text, at)]
         stop = ends[0] if ends else len(self.text)
-        found = [m.entity_id for m in self.typed(types) if at <= m.start - self.base < stop]
-        return list(dict.fromkeys(found)) if many else found[:1]
+        found = [m for m in self.typed(types) if at <= m.start - self.base < stop]
+        if not found:
+            return []
+        # "test-fired ballistic missiles and a new solid-fuel ICBM": the coordinated objects.
+        group = [found[0]]
+        for mention in found[1:] if many else ():
+            between = self.text[group[-1].end - self.base : mention.start - self.base]
+            if mention.entity_id == group[-1].entity_id or re.fullmatch(
+                r"\s*(?:,|and|, and|&|or)\s*(?:(?:a|an|the|its|their|new|[a-z]+-[a-z]+)\s+)*"
+                r"(?:[A-Z][\w'’.-]*\s+)*",
+                between,
+            ):
+                group.append(mention)
+            else:
+                break
+        return list(dict.fromkeys(m.entity_id for m in group))
 
     def country_of(self, entity_id: str) -> str | None:
         if self.table.type_of(entity_id) == "Country":
@@ -187,7 +201,7 @@ def offices(ctx: SentenceContext) -> Iterator[Draft]:
     of X of Russia': OFFICIAL_OF with the role, HEADS the ministry of X, which is PART_OF the
     state; 'general secretary of the Workers' Party': HEADS it; 'member of the X': MEMBER_OF."""
     for mention in ctx.mentions:
-        if mention.title is None:
+        if mention.title is None or ctx.table.type_of(mention.entity_id) != "Person":
             continue
         trigger = mention.start - ctx.base
         title_at = ctx.text.find(mention.title, trigger)
@@ -343,7 +357,7 @@ def sanctions(ctx: SentenceContext) -> Iterator[Draft]:
 
 def accusations(ctx: SentenceContext) -> Iterator[Draft]:
     subject_types, _ = _rule("ACCUSED")
-    for match in re.finditer(r"\b(?:accus\w+|blamed)\b", ctx.text):
+    for match in re.finditer(r"\b(?:accus(?:e|ed|es|ing)|blam(?:e|ed|es|ing))\b", ctx.text):
         accusers = ctx.before(match.start(), subject_types, many=True)
         accused = ctx.after(match.end(), subject_types)
         claim = re.search(
@@ -464,6 +478,16 @@ def belonging(ctx: SentenceContext) -> Iterator[Draft]:
     """'Russia's Prosecutor General's Office', 'Russian forces': PART_OF that country."""
     for mention in ctx.mentions:
         kind = ctx.table.type_of(mention.entity_id)
+        if kind == "Place" and mention.country:  # "Russia's Kursk region", "Wonsan, a port ..."
+            capital = mention.title is not None and mention.title.startswith("capital")
+            yield Draft(
+                "CAPITAL_OF" if capital else "LOCATED_IN",
+                mention.entity_id,
+                mention.country,
+                mention.start - ctx.base,
+                dated=False,
+            )
+            continue
         if kind in {"GovernmentBody", "Organization", "MilitaryForce"} and mention.country:
             yield Draft(
                 "PART_OF", mention.entity_id, mention.country, mention.start - ctx.base, dated=False
