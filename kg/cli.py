@@ -362,6 +362,8 @@ def score_command(
         "status acc.",
         "date acc.",
     )
+    for column in table.columns[:2]:  # names are data: wrap them, never cut them short
+        column.overflow = "fold"
     for folder in folders:
         try:
             result = score_corpus(folder, chosen)
@@ -389,7 +391,8 @@ def score_command(
             "",
             "",
         )
-    out.print(table)
+    # In a log or a pipe there is no terminal width to respect: print the table whole.
+    (out if out.is_terminal else Console(width=160)).print(table)
 
 
 def _rate(value: float | None) -> str:

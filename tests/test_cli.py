@@ -91,3 +91,10 @@ def test_neo4j_status_names_the_running_server(settings: Settings) -> None:
     result = kg("neo4j", "status")
     assert result.returncode == 0, result.stdout
     assert "running, Bolt answers" in result.stdout
+
+
+def test_score_prints_per_article_and_micro_averaged_figures() -> None:
+    result = kg("score", "tests/corpus/heldout", "--extractor", "rules")
+    assert result.returncode == 0, result.stderr
+    assert "liveblog_kursk.txt" in result.stdout
+    assert "all (micro)" in result.stdout
