@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve stop test lint typecheck check export-schema clean
+.PHONY: install run serve stop test test-slow lint typecheck check export-schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -37,6 +37,10 @@ test: install
 	$(BIN)/ruff check kg loaders tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Faults injected into a real Neo4j, generated requests, a bounded load run (minutes).
+test-slow: install
+	$(BIN)/python -m pytest -m slow
 
 lint: install
 	$(BIN)/ruff check kg loaders tests
