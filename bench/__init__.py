@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic corpus; run with `make bench` / `make bench-quick`."""

@@ -1,0 +1,104 @@
+"""Load throughput: kg's batched writer against a naive one-statement-per-row writer.
+
+Both write the same synthetic articles (bench/synthetic.py) into an emptied database, one
+transaction per article. Prints relations per second for each, their ratio, the time for
+the whole size with the batched writer, and the loader's peak memory. Uses the Neo4j that
+NEO4J_URI / NEO4J_PASSWORD name (`make bench` starts a dedicated one): it EMPTIES it.
+
+    python -m bench.bench_load --entities 10000 [--naive-articles 200] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from neo4j import AsyncDriver
+
+from bench.naive_writer import write_naively
+from bench.synthetic import generate
+from kg.config import Settings
+from kg.domain import ArticleGraph
+from kg.store import GraphStore, create_driver
+
+
+async def _empty(driver: AsyncDriver, database: str) -> None:
+    async with driver.session(database=database) as session:
+        await (
+            await session.run(
+                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            )
+        ).consume()
+
+
+async def _batched(store: GraphStore, graphs: list[ArticleGraph]) -> float:
+    started = time.perf_counter()
+    for graph in graphs:
+        await store.write_article_graph(graph)
+    return time.perf_counter() - started
+
+
+async def _naive(driver: AsyncDriver, database: str, graphs: list[ArticleGraph]) -> float:
+    started = time.perf_counter()
+    for graph in graphs:
+        await write_naively(driver, database, graph)
+    return time.perf_counter() - started
+
+
+async def run(entities: int, naive_articles: int, settings: Settings) -> dict[str, Any]:
+    graphs = list(generate(entities))
+    relations = sum(len(g.relations) for g in graphs)
+    sample = graphs[:naive_articles]
+    sample_relations = sum(len(g.relations) for g in sample)
+    driver = create_driver(settings)
+    try:
+        store = GraphStore(driver, settings.neo4j_database, 60.0)
+        await _empty(driver, settings.neo4j_database)
+        await store.apply_schema()
+        # Warm both paths (query plans, page cache) on a few articles, then measure.
+        await _batched(store, graphs[:5])
+        await _naive(driver, settings.neo4j_database, graphs[:5])
+        await _empty(driver, settings.neo4j_database)
+        naive_s = await _naive(driver, settings.neo4j_database, sample)
+        await _empty(driver, settings.neo4j_database)
+        sample_s = await _batched(store, sample)
+        await _empty(driver, settings.neo4j_database)
+        full_s = await _batched(store, graphs)
+        counts = await store.counts()
+    finally:
+        await driver.close()
+    return {
+        "entities": entities,
+        "articles": len(graphs),
+        "relations_written": relations,
+        "relationships_in_graph": sum(v for k, v in counts.items() if k.isupper()),
+        "naive_sample_articles": len(sample),
+        "naive_relations_per_s": round(sample_relations / naive_s, 1),
+        "batched_sample_relations_per_s": round(sample_relations / sample_s, 1),
+        "batched_vs_naive": round(naive_s / sample_s, 2),
+        "full_load_s": round(full_s, 2),
+        "relations_per_s": round(relations / full_s, 1),
+        "loader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entities", type=int, default=10000)
+    parser.add_argument("--naive-articles", type=int, default=200)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    result = asyncio.run(run(args.entities, args.naive_articles, Settings()))
+    for key, value in result.items():
+        print(f"{key:32} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
