@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve stop test test-slow lint typecheck check export-schema clean
+.PHONY: install run serve stop test test-slow fuzz load lint typecheck check export-schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -34,7 +34,7 @@ stop:
 # (ports 17687/17474) when it is not running and stops it at the end. pytest's exit code 5
 # (no tests collected) fails the target like any other failure.
 test: install
-	$(BIN)/ruff check kg loaders tests
+	$(BIN)/ruff check kg loaders tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -42,8 +42,15 @@ test: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow
 
+# Against the API that `make run` serves; each rewrites its own section of docs/load-test.md.
+fuzz: install
+	$(BIN)/python -m bench.fuzz_api http://127.0.0.1:8000/graphql --requests 1000 --docs docs/load-test.md
+
+load: install
+	$(BIN)/python -m bench.load_api http://127.0.0.1:8000/graphql --clients 50 --seconds 60 --docs docs/load-test.md
+
 lint: install
-	$(BIN)/ruff check kg loaders tests
+	$(BIN)/ruff check kg loaders tests bench
 
 typecheck: install
 	$(BIN)/mypy

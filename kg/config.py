@@ -44,9 +44,25 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("KG_API_KEYS", "KG_API_KEY"),
         description="comma-separated keys that may call mutations; none means mutations are off",
     )
+    require_key_for_queries: bool = Field(
+        False,
+        validation_alias="KG_REQUIRE_KEY_FOR_QUERIES",
+        description="queries too need one of KG_API_KEYS (else HTTP 401, code UNAUTHENTICATED)",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="KG_CORS_ORIGINS",
+        description="comma-separated origins browsers may call from; none means no CORS headers",
+    )
     graphiql: bool = Field(True, validation_alias="KG_GRAPHIQL")
-    max_page_size: int = Field(100, validation_alias="KG_MAX_PAGE_SIZE")
-    query_timeout_s: float = Field(10.0, validation_alias="KG_QUERY_TIMEOUT")
+    introspection: bool = Field(True, validation_alias="KG_INTROSPECTION")
+    max_page_size: int = Field(100, ge=1, validation_alias="KG_MAX_PAGE_SIZE")
+    query_timeout_s: float = Field(10.0, gt=0, validation_alias="KG_QUERY_TIMEOUT")
+    # Limits on one request: what a hostile or careless query may cost.
+    max_query_depth: int = Field(12, ge=1, validation_alias="KG_MAX_QUERY_DEPTH")
+    max_aliases: int = Field(30, ge=0, validation_alias="KG_MAX_ALIASES")
+    max_tokens: int = Field(2000, ge=1, validation_alias="KG_MAX_TOKENS")
+    max_body_bytes: int = Field(1_000_000, ge=1, validation_alias="KG_MAX_BODY_BYTES")
 
     # Where articles and their curated annotations live.
     data_dir: Path = Field(Path("data"), validation_alias="KG_DATA_DIR")
@@ -58,10 +74,10 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(None, validation_alias="KG_LLM_API_KEY")
     llm_timeout_s: float = Field(60.0, validation_alias="KG_LLM_TIMEOUT")
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
-    def _split_keys(cls, value: object) -> object:
-        """KG_API_KEYS is a comma-separated list: "k1,k2"."""
+    def _split_list(cls, value: object) -> object:
+        """KG_API_KEYS and KG_CORS_ORIGINS are comma-separated lists: "k1,k2"."""
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -29,5 +29,9 @@ class StoreUnavailable(StoreError):
     """Neo4j cannot be reached (down, wrong address, wrong credentials)."""
 
 
+class QueryTimeout(StoreError):
+    """A read took longer than the transaction timeout (KG_QUERY_TIMEOUT) and Neo4j ended it."""
+
+
 class Neo4jServerError(KgError):
     """The local Neo4j server could not be provisioned, started or stopped."""

@@ -2,6 +2,10 @@
 
 `create_app(settings)` builds it; the lifespan makes the process's one Neo4j driver and closes
 it on shutdown. Nothing connects or reads settings at import time.
+
+Around the GraphQL router: a body-size limit (HTTP 413, code REQUEST_TOO_LARGE), an optional
+key for queries (HTTP 401, code UNAUTHENTICATED) and, when origins are listed, CORS for exactly
+those origins. The limits on depth, aliases, tokens and introspection are in the schema.
 """
 
 from __future__ import annotations
@@ -12,26 +16,29 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 
 from kg import __version__
-from kg.api.context import Context
+from kg.api.context import Context, key_is_valid
+from kg.api.limits import BodyLimit
 from kg.api.schema import build_schema
 from kg.config import Settings
-from kg.errors import StoreUnavailable
+from kg.errors import StoreError, StoreUnavailable
 from kg.store import GraphStore, create_driver
 
 log = logging.getLogger("kg.api")
 
 
-def get_store(request: Request) -> GraphStore:
-    store: GraphStore = request.app.state.store
+def get_store(connection: HTTPConnection) -> GraphStore:
+    store: GraphStore = connection.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+def get_settings(connection: HTTPConnection) -> Settings:
+    settings: Settings = connection.app.state.settings
     return settings
 
 
@@ -40,14 +47,38 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiKeyHeader = Annotated[str | None, Header(alias="X-API-Key")]
 
 
+class Unauthenticated(Exception):
+    """A query without a valid key while KG_REQUIRE_KEY_FOR_QUERIES is on."""
+
+
 async def get_context(
-    store: StoreDep, settings: SettingsDep, x_api_key: ApiKeyHeader = None
+    connection: HTTPConnection,
+    store: StoreDep,
+    settings: SettingsDep,
+    x_api_key: ApiKeyHeader = None,
 ) -> Context:
+    if settings.require_key_for_queries and not key_is_valid(x_api_key, settings.api_keys):
+        # The GraphiQL page itself (a GET without a query) holds no data; what it sends does.
+        ide_page = connection.scope["type"] == "http" and "query" not in connection.query_params
+        if not (ide_page and connection.scope.get("method") == "GET"):
+            raise Unauthenticated
     return Context(store, settings, x_api_key)
+
+
+async def unauthenticated(request: Request, exc: Exception) -> JSONResponse:
+    error = {
+        "message": "A valid X-API-Key header is required.",
+        "extensions": {"code": "UNAUTHENTICATED"},
+    }
+    return JSONResponse(
+        {"errors": [error]}, status_code=401, headers={"WWW-Authenticate": "X-API-Key"}
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The API for one Neo4j database, as the settings say."""
+    if settings.require_key_for_queries and not settings.api_keys:
+        raise ValueError("KG_REQUIRE_KEY_FOR_QUERIES needs at least one key in KG_API_KEYS")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +90,8 @@ def create_app(settings: Settings) -> FastAPI:
             await store.ensure_schema()
         except StoreUnavailable as exc:  # serve anyway: /health says 503 until Neo4j is back
             log.warning("Neo4j is not reachable at start-up: %s", exc)
+        except StoreError as exc:  # serve anyway: queries answer STORE_ERROR until it is fixed
+            log.warning("Neo4j refused the constraints and indexes at start-up: %s", exc)
         try:
             yield
         finally:
@@ -66,11 +99,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="kg", version=__version__, lifespan=lifespan)
     graphql = GraphQLRouter(
-        build_schema(),
+        build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.include_router(graphql, prefix="/graphql")
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    # The last added runs first: CORS headers go on every answer, the 413 included.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+        )
 
     @app.get("/health")
     async def health(store: StoreDep) -> JSONResponse:

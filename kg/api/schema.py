@@ -1,4 +1,4 @@
-"""The GraphQL schema: Query, Mutation, and stable error codes."""
+"""The GraphQL schema: Query, Mutation, stable error codes, and the limits of kg.api.limits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
+from strawberry.types import ExecutionContext
 
+from kg.api.limits import TOO_MANY_TOKENS, is_token_limit, query_limits
 from kg.api.types import (
     ENTITY_TYPES,
     Article,
@@ -30,7 +32,8 @@ from kg.api.types import (
     enum_values,
     relation_filter,
 )
-from kg.errors import InvalidArticle, InvalidDocument, StoreError, StoreUnavailable
+from kg.config import Settings
+from kg.errors import InvalidArticle, InvalidDocument, QueryTimeout, StoreError, StoreUnavailable
 from kg.store import EntityRelation
 
 MAX_PATH_LENGTH = 6
@@ -222,10 +225,15 @@ class ErrorCodes(SchemaExtension):
         if error.extensions and "code" in error.extensions:
             return error
         code, message = "INTERNAL", "Internal error."
-        if original is None:
+        if original is None and is_token_limit(error):
+            code, message = TOO_MANY_TOKENS, error.message
+        elif original is None:
             code, message = "GRAPHQL_VALIDATION_FAILED", error.message
         elif isinstance(original, StoreUnavailable):
             code, message = "SERVICE_UNAVAILABLE", "The graph database is unavailable; retry later."
+        elif isinstance(original, QueryTimeout):
+            code = "QUERY_TIMEOUT"
+            message = "The query took longer than the server allows; ask for less, or retry."
         elif isinstance(original, StoreError):
             code, message = "STORE_ERROR", "The graph database could not answer."
         elif isinstance(original, GraphQLError):
@@ -236,11 +244,35 @@ class ErrorCodes(SchemaExtension):
         )
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema, with every entity type registered (they are reached through the interface)."""
-    return strawberry.Schema(
+def _expected(error: GraphQLError) -> bool:
+    """Refused requests and an unreachable Neo4j are answered, not logged with a traceback."""
+    original = error.original_error
+    return original is None or isinstance(original, (GraphQLError, StoreUnavailable))
+
+
+class KgSchema(strawberry.Schema):
+    """The schema, logging only the errors that point at a defect, so that bad requests cannot
+    flood the log with tracebacks."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        super().process_errors([e for e in errors if not _expected(e)], execution_context)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with every entity type registered (they are reached through the interface).
+
+    The settings give the limits on depth, aliases and tokens, and say whether introspection is
+    on; without settings (to export the SDL) the defaults apply.
+    """
+    chosen = settings or Settings.model_construct()
+    limits = query_limits(
+        chosen.max_query_depth, chosen.max_aliases, chosen.max_tokens, chosen.introspection
+    )
+    return KgSchema(
         query=Query,
         mutation=Mutation,
         types=list(ENTITY_TYPES.values()),
-        extensions=[ErrorCodes],
+        extensions=[limits, ErrorCodes],
     )

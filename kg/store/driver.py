@@ -15,7 +15,15 @@ from neo4j.exceptions import (
 )
 
 from kg.config import Settings
-from kg.errors import StoreError, StoreUnavailable
+from kg.errors import QueryTimeout, StoreError, StoreUnavailable
+
+# What Neo4j answers when a transaction outlives its timeout (ours: KG_QUERY_TIMEOUT).
+TIMEOUT_CODES = frozenset(
+    {
+        "Neo.ClientError.Transaction.TransactionTimedOut",
+        "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+    }
+)
 
 
 def create_driver(settings: Settings) -> AsyncDriver:
@@ -45,6 +53,8 @@ def translated_errors(action: str) -> Iterator[None]:
     except AuthError as exc:
         raise StoreUnavailable(f"Neo4j refused the credentials while {action}") from exc
     except Neo4jError as exc:
+        if exc.code in TIMEOUT_CODES:
+            raise QueryTimeout(f"Neo4j ended a transaction that timed out while {action}") from exc
         raise StoreError(f"Neo4j failed while {action}: {exc.code}: {exc.message}") from exc
     except DriverError as exc:
         raise StoreError(f"the Neo4j driver failed while {action}: {exc}") from exc
