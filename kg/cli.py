@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kg.config import Settings
@@ -32,7 +33,8 @@ out = Console(soft_wrap=True)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    # The message quotes input (evidence, names): escape it so "[/red]" is text, not markup.
+    err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -108,7 +110,7 @@ def load(
     ),
 ) -> None:
     """Load articles: every one is checked first, then each is written in one transaction."""
-    from loaders.pipeline import article_files, build_article_graph
+    from loaders.pipeline import article_files, build_article_graph, check_entity_types
 
     settings = Settings()
     chosen = _extractor(settings, extractor)
@@ -116,22 +118,29 @@ def load(
         files = article_files(paths)
         if not files:
             raise KgError(f"no article files in {', '.join(map(str, paths))}")
-        graphs = [build_article_graph(f.read_bytes(), str(f), chosen) for f in files]
+        built = [(f, *build_article_graph(f.read_bytes(), str(f), chosen)) for f in files]
+        check_entity_types([(str(f), graph) for f, graph, _ in built])
     except KgError as exc:
         raise _fail(exc) from exc
+    graphs = [(str(f), graph, used) for f, graph, used in built]
     try:
         asyncio.run(_write_all(settings, graphs))
     except KgError as exc:
         raise _fail(exc) from exc
 
 
-async def _write_all(settings: Settings, graphs: list[Any]) -> None:
+async def _write_all(settings: Settings, graphs: list[tuple[str, Any, str]]) -> None:
     from kg.store import GraphStore, create_driver
+    from loaders.pipeline import check_entity_types
 
     driver = create_driver(settings)
     try:
         store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
         await store.apply_schema()
+        # A clash with the graph is found before the first write, so a batch stays whole.
+        ids = sorted({e.id for _, graph, _ in graphs for e in graph.entities})
+        stored = {entity_id: e.type for entity_id, e in (await store.entities(ids)).items()}
+        check_entity_types([(name, graph) for name, graph, _ in graphs], stored)
         columns = (
             TextColumn("loading"),
             BarColumn(),
@@ -141,7 +150,7 @@ async def _write_all(settings: Settings, graphs: list[Any]) -> None:
         # A bar on a terminal; in a log (CI, make) the per-article lines say it all.
         with Progress(*columns, console=err, disable=not err.is_terminal) as progress:
             task = progress.add_task("", total=len(graphs))
-            for graph, used in graphs:
+            for _, graph, used in graphs:
                 summary = await store.write_article_graph(graph)
                 progress.update(task, advance=1, description=summary.article_id)
                 out.print(

@@ -258,6 +258,9 @@ _RULES = (
 )
 
 
+_SCHEMA_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?(/[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?")
+
+
 def normalize_date(text: str, published: date) -> str | None:
     """The ISO date, partial date or range that `text` means in an article of `published`.
 
@@ -266,7 +269,14 @@ def normalize_date(text: str, published: date) -> str | None:
     text = text.strip().rstrip(".,;:!?").strip()
     for rule in _RULES:
         if match := rule.regex.fullmatch(text):
-            return rule.resolve(match, published)
+            try:
+                resolved = rule.resolve(match, published)
+            except (OverflowError, ValueError):  # "1000000 days ago": before year 1
+                return None
+            # Years outside 1..9999 are no calendar date ("10000 years ago").
+            if resolved is None or not _SCHEMA_DATE.fullmatch(resolved):
+                return None
+            return resolved
     return None
 
 

@@ -35,12 +35,18 @@ def _validator() -> Draft202012Validator:
 def read_document(path: Path) -> dict[str, Any]:
     """Load an interchange document from a file; not JSON is an InvalidDocument naming it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise InvalidDocument(str(path), [f"cannot read it as JSON: {exc}"]) from exc
+    except RecursionError as exc:
+        raise InvalidDocument(str(path), ["cannot read it as JSON: nested too deeply"]) from exc
     if not isinstance(data, dict):
         raise InvalidDocument(str(path), ["the document must be a JSON object"])
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 # The schema's own patterns: they accept "x\n" when searched, as JSON Schema does.
@@ -63,9 +69,26 @@ def _whole_patterns(doc: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _text_problems(value: Any, where: str) -> list[str]:
+    """Strings that cannot be stored (unpaired surrogates) and numbers that are no numbers."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [f"{where}: holds an unpaired surrogate, not text"]
+        return []
+    if isinstance(value, float) and value != value:  # NaN, from a document built in Python
+        return [f"{where}: NaN is not a number"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _text_problems(v, f"{where}/{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _text_problems(v, f"{where}/{i}")]
+    return []
+
+
 def schema_problems(doc: dict[str, Any]) -> list[str]:
     """Where the document breaks the interchange JSON schema, as readable lines."""
-    problems = []
+    problems = [p.removeprefix("/") for p in _text_problems(doc, "")]
     for error in sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in error.absolute_path) or "(document)"
         problems.append(f"{where}: {error.message}")
@@ -106,6 +129,10 @@ def _entities(doc: dict[str, Any], problems: list[str]) -> dict[str, Entity]:
 
 def _evidence(raw: dict[str, Any], article: Article, where: str, problems: list[str]) -> Evidence:
     text, start, end = raw["text"], raw.get("start"), raw.get("end")
+    # JSON Schema counts 0.0 as an integer; slicing does not.
+    if any(v is not None and type(v) is not int for v in (start, end)):
+        problems.append(f"{where}/evidence: offsets must be whole numbers, not {start!r}..{end!r}")
+        return Evidence(text)
     if start is None or end is None:
         found = article.text.find(text)  # offsets are optional in the format: locate the words
         if found < 0:

@@ -38,7 +38,12 @@ class CuratedExtractor:
 
     def run(self, article: Article) -> dict[str, Any] | None:
         path = self.path_for(article)
-        return read_document(path) if path.is_file() else None
+        if not path.is_file():
+            return None
+        document = read_document(path)
+        # Errors about the document then name the annotation file, not only the article.
+        extraction = {"extractor": self.name, "source": str(path)}
+        return {**document, "extraction": {**extraction, **document.get("extraction", {})}}
 
 
 def lexical_document(article: Article) -> dict[str, Any]:

@@ -146,11 +146,16 @@ def parse_json_article(raw: bytes, name: str = "<article>") -> Article:
         data: Any = json.loads(_decode(raw, name))
     except json.JSONDecodeError as exc:
         raise InvalidArticle(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError as exc:
+        raise InvalidArticle(f"{name}: not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise InvalidArticle(f"{name}: a JSON article must be an object with title and text")
     wrong = [k for k in _JSON_FIELDS if data.get(k) is not None and not isinstance(data[k], str)]
     if wrong:
         raise InvalidArticle(f"{name}: these fields must be strings: {', '.join(wrong)}")
+    for key in _JSON_FIELDS:
+        if isinstance(data.get(key), str) and not _encodable(data[key]):
+            raise InvalidArticle(f"{name}: '{key}' holds an unpaired surrogate (\\ud800-\\udfff)")
     text = data.get("text")
     if not text or not text.strip():
         raise InvalidArticle(f"{name}: the JSON article has no 'text'")
@@ -160,8 +165,18 @@ def parse_json_article(raw: bytes, name: str = "<article>") -> Article:
     return _make_article(text, sentences, meta, name)
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_article(raw: bytes, name: str = "<article>") -> Article:
-    """Either format: JSON when the content is a JSON object, else plain text."""
+    """Either format: JSON when the name ends in .json or the content is JSON, else text."""
+    if name.lower().endswith(".json"):
+        return parse_json_article(raw, name)
     if raw.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
         return parse_json_article(raw, name)
     return parse_text_article(raw, name)
@@ -173,6 +188,4 @@ def read_article(path: Path) -> Article:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidArticle(f"{path}: cannot read the file: {exc.strerror}") from exc
-    if path.suffix.lower() == ".json":
-        return parse_json_article(raw, str(path))
     return parse_article(raw, str(path))

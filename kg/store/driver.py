@@ -18,6 +18,14 @@ from kg.config import Settings
 from kg.errors import QueryTimeout, StoreError, StoreUnavailable
 
 # What Neo4j answers when a transaction outlives its timeout (ours: KG_QUERY_TIMEOUT).
+# What Neo4j answers a transaction caught by its own shutdown (the database goes away, or the
+# transaction's locks are released under it): the same as an unreachable server to callers.
+UNAVAILABLE_CODES = frozenset(
+    {
+        "Neo.TransientError.General.DatabaseUnavailable",
+        "Neo.ClientError.Transaction.LockClientStopped",
+    }
+)
 TIMEOUT_CODES = frozenset(
     {
         "Neo.ClientError.Transaction.TransactionTimedOut",
@@ -55,6 +63,8 @@ def translated_errors(action: str) -> Iterator[None]:
     except Neo4jError as exc:
         if exc.code in TIMEOUT_CODES:
             raise QueryTimeout(f"Neo4j ended a transaction that timed out while {action}") from exc
+        if exc.code in UNAVAILABLE_CODES:
+            raise StoreUnavailable(f"Neo4j is unavailable while {action}: {exc.code}") from exc
         raise StoreError(f"Neo4j failed while {action}: {exc.code}: {exc.message}") from exc
     except DriverError as exc:
         raise StoreError(f"the Neo4j driver failed while {action}: {exc}") from exc
