@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -110,6 +112,16 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kg.test") as http:
         yield http
+
+
+@asynccontextmanager
+async def serving(settings: Settings, **update: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for an app built with these settings changed, its lifespan running."""
+    application = create_app(settings.model_copy(update=update))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kg.test") as http:
+            yield http
 
 
 async def graphql(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -12,22 +10,12 @@ import pytest
 from kg.api.app import create_app
 from kg.config import Settings
 from kg.store import GraphStore
-from tests.conftest import graphql
+from tests.conftest import graphql, serving
 
 # Refused before anything is written: proves the key was accepted without loading an article.
 MUTATION = """mutation { ingestArticle(input: {text: "x", annotation: [1]}) {
   __typename ... on InvalidInput { message } ... on NotAuthorized { message } } }"""
 ORIGIN = "https://news.example"
-
-
-@asynccontextmanager
-async def serving(settings: Settings, **update: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for an app built with these settings changed, its lifespan running."""
-    application = create_app(settings.model_copy(update=update))
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://kg.test") as http:
-            yield http
 
 
 async def mutate(client: httpx.AsyncClient, key: str | None) -> str:

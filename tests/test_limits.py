@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from neo4j import AsyncDriver
 
-from kg.api.app import create_app
 from kg.config import Settings
 from kg.errors import QueryTimeout, StoreError
 from kg.store import GraphStore
-from tests.conftest import graphql
-
-
-@asynccontextmanager
-async def serving(settings: Settings, **update: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for an app built with these settings changed, its lifespan running."""
-    application = create_app(settings.model_copy(update=update))
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://kg.test") as http:
-            yield http
+from tests.conftest import graphql, serving
 
 
 def only_error(body: dict[str, Any]) -> dict[str, Any]:
