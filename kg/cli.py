@@ -408,6 +408,93 @@ def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command("export")
+def export_command(
+    out_path: Annotated[
+        Path, typer.Argument(metavar="OUT", help="jsonl: a file ('-' for stdout); csv: a folder")
+    ],
+    output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.jsonl,
+    article: Annotated[
+        list[str] | None, typer.Option(help="only this article (jsonl; repeatable)")
+    ] = None,
+) -> None:
+    """Export the graph: interchange documents as JSON Lines, or CSV for neo4j-admin import."""
+    import shlex
+
+    from kg.store import GraphStore, create_driver
+    from kg.store import export as graph_export
+
+    settings = Settings()
+    if output_format is ExportFormat.csv and article:
+        raise _fail(KgError("--article works with --format jsonl; the CSV files hold the graph"))
+
+    async def run() -> Any:
+        driver = create_driver(settings)
+        try:
+            store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+            if output_format is ExportFormat.csv:
+                return await graph_export.export_csv(store, out_path)
+            return await graph_export.export_documents(store, article or None)
+        finally:
+            await driver.close()
+
+    try:
+        result = asyncio.run(run())
+        if output_format is ExportFormat.jsonl:
+            text = graph_export.document_lines(result)
+            if str(out_path) == "-":
+                sys.stdout.write(text)
+            else:
+                out_path.write_text(text, encoding="utf-8")
+                err.print(f"{out_path}: {len(result)} articles", highlight=False)
+            return
+    except (KgError, OSError) as exc:
+        raise _fail(exc) from exc
+    files = len(result.nodes) + len(result.relationships)
+    out.print(f"{out_path}: {files} CSV files and {result.after_import.name}", highlight=False)
+    out.print("Import into a stopped, empty database (then start it), with:", highlight=False)
+    out.print(shlex.join(result.command(settings.neo4j_database)), highlight=False, markup=False)
+    out.print(
+        f"then run {result.after_import} once (constraints, indexes, empty lists)",
+        highlight=False,
+    )
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="a JSON Lines file written by `kg export`")],
+) -> None:
+    """Load the articles of a JSON Lines export: every line is checked first, then written."""
+    from kg.store import GraphStore, create_driver
+    from kg.store import export as graph_export
+
+    settings = Settings()
+
+    async def run(lines: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+        driver = create_driver(settings)
+        try:
+            store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+            return await graph_export.import_lines(store, lines)
+        finally:
+            await driver.close()
+
+    try:
+        summaries = asyncio.run(run(graph_export.read_lines(path)))
+    except KgError as exc:
+        raise _fail(exc) from exc
+    for summary in summaries:
+        out.print(
+            f"{summary.article_id}: {summary.entities} entities, {summary.relations} relations, "
+            f"{summary.sentences} sentences",
+            highlight=False,
+        )
+
+
 @app.command("export-schema")
 def export_schema(
     check: Annotated[bool, typer.Option(help="exit 1 if the files differ, write nothing")] = False,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 NEO4J_VERSION = "5.26.31"
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         description="comma-separated origins browsers may call from; none means no CORS headers",
     )
     graphiql: bool = Field(True, validation_alias="KG_GRAPHIQL")
+    graphql_federation: bool = Field(
+        False,
+        validation_alias="KG_GRAPHQL_FEDERATION",
+        description="serve the schema as an Apollo Federation 2 subgraph (@key, _service)",
+    )
     introspection: bool = Field(True, validation_alias="KG_INTROSPECTION")
     max_page_size: int = Field(100, ge=1, validation_alias="KG_MAX_PAGE_SIZE")
     query_timeout_s: float = Field(10.0, gt=0, validation_alias="KG_QUERY_TIMEOUT")
@@ -63,6 +68,19 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=0, validation_alias="KG_MAX_ALIASES")
     max_tokens: int = Field(2000, ge=1, validation_alias="KG_MAX_TOKENS")
     max_body_bytes: int = Field(1_000_000, ge=1, validation_alias="KG_MAX_BODY_BYTES")
+
+    # Operations: logs and metrics (kg.api.observability).
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        validation_alias="KG_LOG_FORMAT",
+        description="text for people; json: one JSON object per line, with the request id",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="KG_LOG_LEVEL"
+    )
+    metrics: bool = Field(
+        True, validation_alias="KG_METRICS", description="serve Prometheus metrics at /metrics"
+    )
 
     # Where articles and their curated annotations live.
     data_dir: Path = Field(Path("data"), validation_alias="KG_DATA_DIR")
@@ -73,6 +91,15 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, validation_alias="KG_LLM_MODEL")
     llm_api_key: SecretStr | None = Field(None, validation_alias="KG_LLM_API_KEY")
     llm_timeout_s: float = Field(60.0, validation_alias="KG_LLM_TIMEOUT")
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        """KG_LOG_FORMAT=JSON and KG_LOG_LEVEL=info are meant too."""
+        if isinstance(value, str):
+            value = value.strip()
+            return value.upper() if info.field_name == "log_level" else value.lower()
+        return value
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

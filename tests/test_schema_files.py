@@ -34,7 +34,7 @@ def test_graphql_enums_list_every_ontology_member() -> None:
 def test_every_entity_label_is_a_graphql_type_implementing_entity() -> None:
     sdl = schema_file("schema.graphql").read_text(encoding="utf-8")
     for label in entity_types():
-        assert f"type {label} implements Entity {{" in sdl
+        assert f"type {label} implements Entity & Node {{" in sdl
 
 
 def test_ontology_md_names_every_type_of_the_ontology() -> None:

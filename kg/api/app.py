@@ -1,4 +1,4 @@
-"""The FastAPI application: GraphQL (with GraphiQL) at /graphql and /health.
+"""The FastAPI application: GraphQL (with GraphiQL) at /graphql, /health, /ready and /metrics.
 
 `create_app(settings)` builds it; the lifespan makes the process's one Neo4j driver and closes
 it on shutdown. Nothing connects or reads settings at import time.
@@ -6,6 +6,12 @@ it on shutdown. Nothing connects or reads settings at import time.
 Around the GraphQL router: a body-size limit (HTTP 413, code REQUEST_TOO_LARGE), an optional
 key for queries (HTTP 401, code UNAUTHENTICATED) and, when origins are listed, CORS for exactly
 those origins. The limits on depth, aliases, tokens and introspection are in the schema.
+
+Outermost, kg.api.observability's middleware gives every request an id (X-Request-ID), counts
+and times it for /metrics and writes its access log line. /health is liveness (Neo4j answers);
+/ready is readiness (Neo4j answers and kg's constraints and indexes are there and online).
+On SIGTERM uvicorn stops accepting connections, lets the requests in flight finish, then runs
+the lifespan's end, which closes the driver.
 """
 
 from __future__ import annotations
@@ -17,13 +23,23 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from kg import __version__
 from kg.api.context import Context, key_is_valid
+from kg.api.events import EventBus
 from kg.api.limits import BodyLimit
+from kg.api.observability import (
+    METRICS_CONTENT_TYPE,
+    MeteredGraphStore,
+    Metrics,
+    RequestMiddleware,
+    configure_logging,
+    count_errors,
+)
 from kg.api.schema import build_schema
 from kg.config import Settings
 from kg.errors import StoreError, StoreUnavailable
@@ -80,10 +96,16 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.require_key_for_queries and not settings.api_keys:
         raise ValueError("KG_REQUIRE_KEY_FOR_QUERIES needs at least one key in KG_API_KEYS")
 
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Here, not earlier: uvicorn has configured its loggers by now, in every worker.
+        configure_logging(settings)
         driver = create_driver(settings)
-        store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+        store = MeteredGraphStore(
+            driver, settings.neo4j_database, settings.query_timeout_s, metrics=metrics
+        )
         app.state.settings = settings
         app.state.store = store
         try:
@@ -92,17 +114,22 @@ def create_app(settings: Settings) -> FastAPI:
             log.warning("Neo4j is not reachable at start-up: %s", exc)
         except StoreError as exc:  # serve anyway: queries answer STORE_ERROR until it is fixed
             log.warning("Neo4j refused the constraints and indexes at start-up: %s", exc)
+        log.info("kg %s serving; Neo4j at %s", __version__, settings.neo4j_uri)
         try:
             yield
         finally:
             await driver.close()
+            log.info("kg shut down; Neo4j driver closed")
 
     app = FastAPI(title="kg", version=__version__, lifespan=lifespan)
+    app.state.events = EventBus()  # change notifications for the articleLoaded subscription
     graphql = GraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
+    count_errors(graphql.schema, metrics)
     app.include_router(graphql, prefix="/graphql")
     app.add_exception_handler(Unauthenticated, unauthenticated)
     # The last added runs first: CORS headers go on every answer, the 413 included.
@@ -112,8 +139,12 @@ def create_app(settings: Settings) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "X-API-Key"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(RequestMiddleware, metrics=metrics)
+    app.state.metrics = metrics
+    metrics.watch_store(lambda: getattr(app.state, "store", None))
 
     @app.get("/health")
     async def health(store: StoreDep) -> JSONResponse:
@@ -126,6 +157,36 @@ def create_app(settings: Settings) -> FastAPI:
                 status_code=503,
             )
         return JSONResponse({"status": "ok", "neo4j": "reachable", "version": __version__})
+
+    @app.get("/ready")
+    async def ready(store: StoreDep) -> JSONResponse:
+        """200 when Neo4j answers and kg's constraints and indexes are online, else 503."""
+        try:
+            await store.ping()  # fails fast, where a read would retry for KG_NEO4J_RETRY_TIME
+            missing = await store.missing_schema()
+        except StoreUnavailable as exc:
+            return JSONResponse(
+                {"status": "not ready", "neo4j": "unreachable", "detail": str(exc)},
+                status_code=503,
+            )
+        except StoreError as exc:
+            return JSONResponse(
+                {"status": "not ready", "neo4j": "reachable", "detail": str(exc)},
+                status_code=503,
+            )
+        if missing:
+            return JSONResponse(
+                {"status": "not ready", "neo4j": "reachable", "missing": missing},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready"})
+
+    if settings.metrics:
+
+        @app.get("/metrics")
+        async def prometheus_metrics() -> Response:
+            """The Prometheus metrics of this process, in the text format."""
+            return Response(metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
 
     return app
 

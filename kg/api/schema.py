@@ -1,8 +1,11 @@
-"""The GraphQL schema: Query, Mutation, stable error codes, and the limits of kg.api.limits."""
+"""The GraphQL schema: Query, Mutation, Subscription, stable error codes, and the limits of
+kg.api.limits. `build_schema` gives the plain schema, or the Apollo Federation 2 subgraph
+(kg.api.federation) when KG_GRAPHQL_FEDERATION is on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncGenerator, Iterator
 from typing import Annotated, Any
 
 import strawberry
@@ -11,6 +14,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
+from kg.api.context import Loaders
+from kg.api.events import ArticleLoadedEvent, event_bus
 from kg.api.limits import TOO_MANY_TOKENS, is_token_limit, query_limits
 from kg.api.types import (
     ENTITY_TYPES,
@@ -21,6 +26,7 @@ from kg.api.types import (
     EntityNotFound,
     EntityType,
     KgInfo,
+    Node,
     NoPath,
     Path,
     PathResult,
@@ -129,6 +135,31 @@ class Query:
         found = await info.context.loaders.article.load(str(id))
         return Article(article=found) if found else None
 
+    @strawberry.field(
+        description=(
+            "An entity or an article by its id (the Relay refetch), or null. The ids are the "
+            "objects' own ids; `Type:id` (`Article:...`, `Person:...`) asks for one type only."
+        )
+    )
+    async def node(self, info: KgInfo, id: strawberry.ID) -> Node | None:
+        kind, colon, plain = str(id).partition(":")
+        if not colon:
+            kind, plain = "", str(id)
+        elif kind != "Article" and kind not in ENTITY_TYPES:
+            raise BadInput(f"{kind!r} is not a node type: use Article or an entity type")
+        loaders = info.context.loaders
+        entity, article = await asyncio.gather(
+            loaders.entity.load(plain) if kind != "Article" else _nothing(),
+            loaders.article.load(plain) if kind in ("", "Article") else _nothing(),
+        )
+        if entity is not None and kind in ("", entity.type):
+            return entity_view(entity)  # an entity's id wins over an article's (see README 2a)
+        return Article(article=article) if article is not None else None
+
+
+async def _nothing() -> None:
+    return None
+
 
 def _relations(info: KgInfo, found: list[EntityRelation]) -> list[Relation]:
     for item in found:
@@ -170,6 +201,42 @@ IngestArticleResult = Annotated[
 ]
 
 
+@strawberry.type(description="An article was written to the graph by ingestArticle.")
+class ArticleLoaded:
+    article: Article
+    relations: list[Relation] = strawberry.field(
+        description="Every relation the article states: new ones, and those it adds evidence to."
+    )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Each article ingestArticle writes on this server process, once the write has "
+            "committed. Loads by `kg load` or by other workers are not seen (README 2a)."
+        )
+    )
+    async def article_loaded(self, info: KgInfo) -> AsyncGenerator[ArticleLoaded, None]:
+        bus = event_bus(info.context)
+        if bus is None:
+            raise GraphQLError(
+                "subscriptions need the running API", extensions={"code": "SERVICE_UNAVAILABLE"}
+            )
+        async with bus.subscribe() as events:
+            async for event in events:
+                # A websocket's context lives as long as the connection: fresh loaders per event,
+                # so nothing read for an earlier event is served stale.
+                context = info.context
+                context.loaders = Loaders(context.store)
+                for item in event.relations:
+                    context.loaders.prime_entities((item.subject, item.object))
+                yield ArticleLoaded(
+                    article=Article(article=event.article),
+                    relations=[Relation.of(item) for item in event.relations],
+                )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Parse an article, check its facts, and write them.")
@@ -200,6 +267,11 @@ class Mutation:
             return InvalidInput(message=str(exc), problems=[str(exc)])
         found = await context.store.articles_by_id([loaded.summary.article_id])
         summary = loaded.summary
+        bus = event_bus(context)
+        if bus is not None and bus.subscribers:  # nobody listening: no extra read
+            stated = await context.store.article_relations([summary.article_id])
+            relations = tuple(stated.get(summary.article_id, ()))
+            bus.publish(ArticleLoadedEvent(found[summary.article_id], relations))
         return IngestArticleSuccess(
             article=Article(article=found[summary.article_id]),
             extractor=loaded.extractor,
@@ -244,7 +316,7 @@ class ErrorCodes(SchemaExtension):
         )
 
 
-def _expected(error: GraphQLError) -> bool:
+def expected_error(error: GraphQLError) -> bool:
     """Refused requests and an unreachable Neo4j are answered, not logged with a traceback."""
     original = error.original_error
     return original is None or isinstance(original, (GraphQLError, StoreUnavailable))
@@ -257,22 +329,28 @@ class KgSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        super().process_errors([e for e in errors if not _expected(e)], execution_context)
+        super().process_errors([e for e in errors if not expected_error(e)], execution_context)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with every entity type registered (they are reached through the interface).
 
-    The settings give the limits on depth, aliases and tokens, and say whether introspection is
-    on; without settings (to export the SDL) the defaults apply.
+    The settings give the limits on depth, aliases and tokens, say whether introspection is
+    on, and whether the schema is an Apollo Federation 2 subgraph (KG_GRAPHQL_FEDERATION);
+    without settings (to export the SDL) the defaults apply: the plain schema.
     """
     chosen = settings or Settings.model_construct()
     limits = query_limits(
         chosen.max_query_depth, chosen.max_aliases, chosen.max_tokens, chosen.introspection
     )
+    if chosen.graphql_federation:
+        from kg.api.federation import federated_schema
+
+        return federated_schema([limits, ErrorCodes])
     return KgSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(ENTITY_TYPES.values()),
         extensions=[limits, ErrorCodes],
     )

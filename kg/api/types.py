@@ -80,8 +80,17 @@ def relation_filter(
     )
 
 
+@strawberry.interface(
+    description="An object that `node(id)` fetches again by its `id`: an entity or an article."
+)
+class Node:
+    @strawberry.field(description="The object's id, which `node(id)` accepts.")
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError  # every implementing type answers it
+
+
 @strawberry.interface(description="A real-world thing named in the news: person, country, ...")
-class Entity:
+class Entity(Node):
     entity: strawberry.Private[domain.Entity]
 
     @strawberry.field(description="Stable slug of the canonical name, the same in every article.")
@@ -322,7 +331,7 @@ class Sentence:
 
 
 @strawberry.type(description="A news article: metadata, stored text, sentences and relations.")
-class Article:
+class Article(Node):
     article: strawberry.Private[domain.Article]
 
     @strawberry.field

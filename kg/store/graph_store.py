@@ -6,6 +6,7 @@ Reads run in read transactions (no query can write); every statement goes throug
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from kg.store.driver import translated_errors
 from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
 from kg.store.writer import write_article_graph
 
+_SCHEMA_NAME = re.compile(r"CREATE (?P<kind>CONSTRAINT|FULLTEXT INDEX|INDEX) (?P<name>\w+) ")
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
 
@@ -194,6 +196,22 @@ class GraphStore:
                     await (await session.run(statement)).consume()
                 await (await session.run("CALL db.awaitIndexes(300)")).consume()
 
+    async def missing_schema(self) -> list[str]:
+        """Names of kg's constraints and indexes that are absent, or (indexes) not yet online.
+
+        Empty when the graph is ready to serve; the readiness check (/ready) asks this.
+        """
+        wanted = [_SCHEMA_NAME.match(s) for s in schema_statements()]
+        constraints = {m["name"] for m in wanted if m and m["kind"] == "CONSTRAINT"}
+        indexes = {m["name"] for m in wanted if m and m["kind"] != "CONSTRAINT"}
+        found = await self._read("SHOW CONSTRAINTS YIELD name RETURN name")
+        online = await self._read(
+            "SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name"
+        )
+        missing = constraints - {row["name"] for row in found}
+        missing |= indexes - {row["name"] for row in online}
+        return sorted(missing)
+
     async def write_article_graph(self, graph: ArticleGraph) -> WriteSummary:
         """Write one article's graph in one transaction: all of it or nothing."""
 
@@ -357,3 +375,28 @@ class GraphStore:
             " RETURN t AS name, c"
         )
         return {row["name"]: row["c"] for row in rows if row["c"]}
+
+    # -- export ---------------------------------------------------------------------------------
+
+    async def article_ids(self) -> list[str]:
+        """Every article id in the graph, sorted."""
+        rows = await self._read("MATCH (a:Article) RETURN a.id AS id ORDER BY id")
+        return [row["id"] for row in rows]
+
+    async def entity_ids(self) -> list[str]:
+        """Every entity id in the graph, sorted."""
+        rows = await self._read("MATCH (e:Entity) RETURN e.id AS id ORDER BY id")
+        return [row["id"] for row in rows]
+
+    async def mentions(self, article_ids: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
+        """(sentence index, entity id) of every MENTIONS of each article's sentences."""
+        rows = await self._read(
+            "MATCH (a:Article)-[:HAS_SENTENCE]->(s:Sentence)-[:MENTIONS]->(e:Entity)"
+            " WHERE a.id IN $ids RETURN a.id AS article_id, s.index AS sentence, e.id AS entity"
+            " ORDER BY article_id, sentence, entity",
+            ids=list(article_ids),
+        )
+        found: dict[str, list[tuple[int, str]]] = {article_id: [] for article_id in article_ids}
+        for row in rows:
+            found[row["article_id"]].append((row["sentence"], row["entity"]))
+        return found

@@ -1,0 +1,494 @@
+"""Export the graph so that another Neo4j (or another tool) can take it whole.
+
+Two forms:
+
+- **JSON Lines**: one interchange document (schema/article-graph.schema.json) per article and
+  line. Besides the schema's fields, `article` carries the stored `text` and its `sentences`
+  (index, start, end, boilerplate), and the document carries `mentions` ([sentence index,
+  entity id] pairs), so loading the lines back rebuilds the same graph. Each relation comes out
+  as one entry per piece of that article's evidence, with the relation's qualifiers as the graph
+  holds them and its `sources`. Entities come as the graph holds them. Articles are written in
+  an order that gives every relation its sources (and evidence) in the stored order; entities no
+  article touches travel in the first document.
+- **CSV for `neo4j-admin database import full`**: node and relationship files with typed headers
+  (`id:ID(Entity)`, `aliases:string[]`, `index:long`, ...), one file per label set (or type) and
+  property signature, so every value keeps its exact type; arrays are split on U+001F. CSV
+  cannot carry an empty array, so `after-import.cypher` restores them, after the constraints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from kg.domain import (
+    Article,
+    ArticleGraph,
+    Sentence,
+    WriteSummary,
+    article_metadata,
+    entity_record,
+    relation_qualifiers,
+)
+from kg.errors import InvalidDocument, KgError
+from kg.ontology import relation_types
+from kg.store.graph_store import EntityRelation, GraphStore
+from kg.store.schema import schema_statements
+
+ARRAY_DELIMITER = "\x1f"  # ASCII unit separator: not in news text; checked on export
+ARRAY_DELIMITER_ARG = "U+001F"  # how neo4j-admin takes it on the command line
+AFTER_IMPORT = "after-import.cypher"
+_SPACES = ("Entity", "Article", "Sentence")  # one ID space per kind of node
+
+
+class ExportError(KgError):
+    """The graph holds something the chosen export form cannot carry."""
+
+
+# -- JSON Lines -------------------------------------------------------------------------------
+
+
+def _load_order(article_ids: Sequence[str], relations: Iterable[EntityRelation]) -> list[str]:
+    """Articles in an order consistent with every relation's `sources` (the order they were
+    last written in), ties by id: loading them in this order rebuilds the same lists."""
+    after: dict[str, set[str]] = defaultdict(set)
+    waiting = dict.fromkeys(article_ids, 0)
+    for found in relations:
+        sources = [s for s in found.relation.sources if s in waiting]
+        for first, then in pairwise(sources):
+            if then not in after[first]:
+                after[first].add(then)
+                waiting[then] += 1
+    ready = [article_id for article_id, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        article_id = heapq.heappop(ready)
+        order.append(article_id)
+        for then in after[article_id]:
+            waiting[then] -= 1
+            if waiting[then] == 0:
+                heapq.heappush(ready, then)
+    if len(order) != len(waiting):
+        raise ExportError("the relations' sources disagree on the order of their articles")
+    return order
+
+
+def _relation_entries(found: EntityRelation, article_id: str) -> list[dict[str, Any]]:
+    relation = found.relation
+    base: dict[str, Any] = {
+        "type": relation.type,
+        "subject": relation.subject,
+        "object": relation.object,
+        **relation_qualifiers(relation),
+        "sources": list(relation.sources),
+    }
+    return [
+        {**base, "evidence": {"text": e.text, "start": e.start, "end": e.end}}
+        for e in relation.evidence
+        if e.article_id == article_id
+    ]
+
+
+def _involved(found: EntityRelation) -> set[str]:
+    relation = found.relation
+    ids = {relation.subject, relation.object, *relation.attributed_to}
+    if relation.place:
+        ids.add(relation.place)
+    return ids
+
+
+async def export_documents(
+    store: GraphStore, article_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """One interchange document per article (all of them when `article_ids` is None), in an
+    order that rebuilds the graph when loaded; an unknown article id is an ExportError."""
+    whole = article_ids is None
+    ids = await store.article_ids() if article_ids is None else list(dict.fromkeys(article_ids))
+    articles = await store.articles_by_id(ids)
+    unknown = [article_id for article_id in ids if article_id not in articles]
+    if unknown:
+        raise ExportError(f"no article with id {', '.join(map(repr, unknown))} in the graph")
+    sentences = await store.sentences(ids)
+    relations = await store.article_relations(ids)
+    mentions = await store.mentions(ids)
+    touched = {
+        article_id: {entity for _, entity in mentions[article_id]}.union(
+            *(_involved(found) for found in relations[article_id])
+        )
+        for article_id in ids
+    }
+    wanted: set[str] = set().union(*touched.values())
+    order = _load_order(ids, (found for article_id in ids for found in relations[article_id]))
+    unattached: list[str] = []
+    if whole and order:
+        unattached = sorted(set(await store.entity_ids()) - wanted)
+        touched[order[0]] |= set(unattached)
+    entities = await store.entities(sorted(wanted | set(unattached)))
+    documents = []
+    for article_id in order:
+        article = articles[article_id]
+        meta: dict[str, Any] = {
+            **article_metadata(article),
+            "text": article.text,
+            "sentences": [
+                {"index": s.index, "start": s.start, "end": s.end, "boilerplate": s.boilerplate}
+                for s in sentences[article_id]
+            ],
+        }
+        entries = [
+            entry
+            for found in relations[article_id]
+            for entry in _relation_entries(found, article_id)
+        ]
+        documents.append(
+            {
+                "article": meta,
+                "entities": [entity_record(entities[e]) for e in sorted(touched[article_id])],
+                "relations": entries,
+                "mentions": [[index, entity] for index, entity in mentions[article_id]],
+            }
+        )
+    return documents
+
+
+def document_lines(documents: Iterable[dict[str, Any]]) -> str:
+    """JSON Lines: one compact document per line (UTF-8 as is)."""
+    return "".join(
+        json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n" for d in documents
+    )
+
+
+def read_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(name, document) of every non-blank line of a JSON Lines file; names are `path:line`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidDocument(str(path), [f"cannot read it: {exc}"]) from exc
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name = f"{path}:{number}"
+        try:
+            document = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise InvalidDocument(name, [f"not a JSON document: {exc}"]) from exc
+        if not isinstance(document, dict) or not isinstance(document.get("article"), dict):
+            raise InvalidDocument(name, ["a line must be a JSON object with an 'article'"])
+        found.append((name, document))
+    return found
+
+
+def _exported_article(meta: dict[str, Any], name: str) -> Article:
+    """The article as exported: its text and its sentences as they were, not re-split."""
+    text, problems = meta.get("text"), []
+    if not isinstance(text, str) or not text:
+        raise InvalidDocument(name, ["article/text: the line carries no article text"])
+    raw_sentences = meta.get("sentences")
+    if not isinstance(raw_sentences, list):
+        raise InvalidDocument(name, ["article/sentences: the line carries no sentences"])
+    sentences = []
+    for i, raw in enumerate(raw_sentences):
+        fields = raw if isinstance(raw, dict) else {}
+        start, end = fields.get("start"), fields.get("end")
+        if (
+            fields.get("index") != i
+            or type(start) is not int
+            or type(end) is not int
+            or not 0 <= start <= end <= len(text)
+            or not isinstance(fields.get("boilerplate", False), bool)
+        ):
+            problems.append(f"article/sentences/{i}: not a sentence of the text: {raw!r}")
+            continue
+        sentences.append(Sentence(i, text[start:end], start, end, fields.get("boilerplate", False)))
+    for key in ("id", "title"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            problems.append(f"article/{key}: missing")
+    if problems:
+        raise InvalidDocument(name, problems)
+    return Article(
+        id=meta["id"],
+        title=meta["title"],
+        text=text,
+        content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sentences=tuple(sentences),
+        source=meta.get("source"),
+        published=meta.get("published"),
+        updated=meta.get("updated"),
+        url=meta.get("url"),
+    )
+
+
+def _mentions(
+    document: dict[str, Any], graph: ArticleGraph, name: str
+) -> tuple[tuple[int, str], ...]:
+    raw, problems = document["mentions"], []
+    entity_ids = {e.id for e in graph.entities}
+    pairs: set[tuple[int, str]] = set()
+    for i, pair in enumerate(raw if isinstance(raw, list) else [raw]):
+        if (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and type(pair[0]) is int
+            and 0 <= pair[0] < len(graph.article.sentences)
+            and pair[1] in entity_ids
+        ):
+            pairs.add((pair[0], pair[1]))
+        else:
+            problems.append(f"mentions/{i}: not a [sentence index, entity id] of this document")
+    if problems:
+        raise InvalidDocument(name, problems)
+    return tuple(sorted(pairs))
+
+
+def line_graph(document: dict[str, Any], name: str) -> ArticleGraph:
+    """The graph one exported line describes, checked like any document against its article.
+
+    A line without `sentences` (written by another tool) is parsed as a JSON article
+    {title, source, published, updated, url, text}; without `mentions`, they are found as on load.
+    """
+    from loaders.document import document_to_graph
+    from loaders.parse import parse_json_article
+    from loaders.resolve import resolve_article_graph
+
+    meta = document["article"]
+    if "sentences" in meta:
+        article = _exported_article(meta, name)
+    else:
+        fields = ("title", "source", "published", "updated", "url", "text")
+        raw = json.dumps({k: meta.get(k) for k in fields}, ensure_ascii=False).encode("utf-8")
+        article = parse_json_article(raw, name)
+    entities, relations = document_to_graph(document, article, name)
+    graph = resolve_article_graph(article, entities, relations)
+    if "mentions" in document:
+        graph = replace(graph, mentions=_mentions(document, graph, name))
+    return graph
+
+
+async def import_lines(
+    store: GraphStore, lines: Sequence[tuple[str, dict[str, Any]]]
+) -> list[WriteSummary]:
+    """Check every line first, then write each article in one transaction, in file order."""
+    from loaders.pipeline import check_entity_types
+
+    graphs = [(name, line_graph(document, name)) for name, document in lines]
+    check_entity_types(graphs)
+    await store.apply_schema()
+    ids = sorted({e.id for _, graph in graphs for e in graph.entities})
+    stored = {entity_id: e.type for entity_id, e in (await store.entities(ids)).items()}
+    check_entity_types(graphs, stored)
+    return [await store.write_article_graph(graph) for _, graph in graphs]
+
+
+# -- CSV for neo4j-admin ----------------------------------------------------------------------
+
+
+def _csv_type(value: Any, where: str) -> str:
+    """neo4j-admin's type for a value: exact, so the import gives the same Bolt value back."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ExportError(f"{where}: {value} cannot go through CSV")
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        kinds = {_csv_type(v, where) for v in value}
+        if len(kinds) > 1 or any(k.endswith("[]") for k in kinds):
+            raise ExportError(f"{where}: a list of mixed values cannot go through CSV")
+        return f"{kinds.pop() if kinds else 'string'}[]"
+    raise ExportError(f"{where}: a {type(value).__name__} cannot go through CSV")
+
+
+def _csv_text(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        parts = [_csv_text(v, where) for v in value]
+        if any(ARRAY_DELIMITER in p or p == "" for p in parts):
+            raise ExportError(f"{where}: a list element is empty or holds U+001F")
+        return ARRAY_DELIMITER.join(parts)
+    return str(value)
+
+
+def _field(value: str | None) -> str:
+    """Absent is an empty field; a string (even "") is quoted, quotes doubled."""
+    return "" if value is None else '"' + value.replace('"', '""') + '"'
+
+
+def _row(values: Iterable[str | None]) -> str:
+    return ",".join(_field(v) for v in values) + "\n"
+
+
+def _cypher_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    """What `write_csv` wrote, and the command that imports it."""
+
+    nodes: tuple[Path, ...]
+    relationships: tuple[Path, ...]
+    after_import: Path
+
+    def command(self, database: str = "neo4j") -> list[str]:
+        """`neo4j-admin database import full ...` for these files, as an argument list."""
+        return [
+            "neo4j-admin",
+            "database",
+            "import",
+            "full",
+            *(f"--nodes={p}" for p in self.nodes),
+            *(f"--relationships={p}" for p in self.relationships),
+            # After the file lists, which would take a following name as one more file.
+            f"--array-delimiter={ARRAY_DELIMITER_ARG}",
+            "--multiline-fields=true",
+            database,
+        ]
+
+
+def _space(labels: Sequence[str], where: str) -> str:
+    spaces = [s for s in _SPACES if s in labels]
+    if len(spaces) != 1:
+        raise ExportError(f"{where}: labels {list(labels)} are not one of {', '.join(_SPACES)}")
+    return spaces[0]
+
+
+def _endpoints(rel_type: str) -> tuple[str, str]:
+    if rel_type == "HAS_SENTENCE":
+        return "Article", "Sentence"
+    if rel_type == "MENTIONS":
+        return "Sentence", "Entity"
+    if rel_type in relation_types():
+        return "Entity", "Entity"
+    raise ExportError(f"relationships of type {rel_type} are not part of kg's graph")
+
+
+def _signature(props: dict[str, Any], where: str, skip: str = "") -> tuple[tuple[str, str], ...]:
+    return tuple(
+        sorted(
+            (k, _csv_type(v, f"{where}.{k}"))
+            for k, v in props.items()
+            if k != skip and not (isinstance(v, list) and not v)
+        )
+    )
+
+
+def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
+    """Write `GraphStore.dump()` as neo4j-admin CSV files (and after-import.cypher) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    node_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    empties: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (kind, label, prop) -> ids
+    ids: dict[str, set[str]] = {space: set() for space in _SPACES}
+    for node in dump["nodes"]:
+        props, labels = node["props"], sorted(node["labels"])
+        where = f"node {props.get('id')!r}"
+        space = _space(labels, where)
+        if not isinstance(props.get("id"), str) or props["id"] in ids[space]:
+            raise ExportError(f"{where}: a {space} needs a unique string id")
+        ids[space].add(props["id"])
+        node_groups[(space, tuple(labels), _signature(props, where, "id"))].append(props)
+        for k, v in props.items():
+            if isinstance(v, list) and not v:
+                empties[("node", space, k)].append(props["id"])
+    rel_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for rel in dump["relationships"]:
+        rel_type, props = rel["type"], rel["props"]
+        start, end = _endpoints(rel_type)
+        where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
+        if rel["start"] not in ids[start] or rel["end"] not in ids[end]:
+            raise ExportError(f"{where}: an end is not a {start}/{end} node")
+        rel_groups[(rel_type, start, end, _signature(props, where))].append(rel)
+        for k, v in props.items():
+            if isinstance(v, list) and not v:
+                if not isinstance(props.get("key"), str):
+                    raise ExportError(f"{where}: an empty list on a relationship without a key")
+                empties[("rel", rel_type, k)].append(props["key"])
+
+    nodes = []
+    for n, ((space, labels, signature), members) in enumerate(sorted(node_groups.items()), 1):
+        path = folder / f"nodes-{n:02d}-{'-'.join(labels)}.csv"
+        header = [f"id:ID({space})", ":LABEL", *(f"{k}:{t}" for k, t in signature)]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            out.write(_row(header))
+            for props in members:
+                values = [props.get(k) for k, _ in signature]
+                out.write(
+                    _row(
+                        [
+                            props["id"],
+                            ARRAY_DELIMITER.join(labels),
+                            *(
+                                None if v is None else _csv_text(v, f"node {props['id']!r}")
+                                for v in values
+                            ),
+                        ]
+                    )
+                )
+        nodes.append(path)
+    relationships = []
+    for n, ((rel_type, start, end, signature), members) in enumerate(sorted(rel_groups.items()), 1):
+        path = folder / f"relationships-{n:02d}-{rel_type}.csv"
+        header = [f":START_ID({start})", f":END_ID({end})", ":TYPE"]
+        header += [f"{k}:{t}" for k, t in signature]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            out.write(_row(header))
+            for rel in members:
+                props = rel["props"]
+                values = [props.get(k) for k, _ in signature]
+                where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
+                out.write(
+                    _row(
+                        [
+                            rel["start"],
+                            rel["end"],
+                            rel_type,
+                            *(None if v is None else _csv_text(v, where) for v in values),
+                        ]
+                    )
+                )
+        relationships.append(path)
+
+    statements = list(schema_statements())
+    for (kind, name, prop), keys in sorted(empties.items()):
+        for i in range(0, len(keys), 500):
+            chunk = _cypher_list(keys[i : i + 500])
+            if kind == "node":
+                match = f"MATCH (n:{name}) WHERE n.id IN {chunk}"
+                statements.append(f"{match} AND n.`{prop}` IS NULL SET n.`{prop}` = []")
+            else:
+                match = f"MATCH ()-[n:{name}]->() WHERE n.key IN {chunk}"
+                statements.append(f"{match} AND n.`{prop}` IS NULL SET n.`{prop}` = []")
+    after = folder / AFTER_IMPORT
+    after.write_text(
+        "// Run once on the imported database, after its first start: kg's constraints and\n"
+        "// indexes, then the empty lists that CSV cannot carry.\n"
+        + "".join(f"{s};\n" for s in statements),
+        encoding="utf-8",
+    )
+    return CsvExport(tuple(nodes), tuple(relationships), after)
+
+
+def after_import_statements(path: Path) -> list[str]:
+    """The statements of an after-import.cypher, one a line (comments skipped)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.removesuffix(";") for line in lines if line.strip() and not line.startswith("//")]
+
+
+async def export_csv(store: GraphStore, folder: Path) -> CsvExport:
+    """The whole graph as neo4j-admin CSV files in `folder`."""
+    return write_csv(await store.dump(), folder)
