@@ -108,8 +108,12 @@ def load(
     extractor: Annotated[ExtractorChoice, typer.Option(help="where the facts come from")] = (
         ExtractorChoice.auto
     ),
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=10_000, help="articles written per transaction")
+    ] = 100,
 ) -> None:
-    """Load articles: every one is checked first, then each is written in one transaction."""
+    """Load articles: every one is checked first, then they are written in transactions of
+    --batch-size articles (each all or nothing; an interrupted load is finished by re-running)."""
     from loaders.pipeline import article_files, build_article_graph, check_entity_types
 
     settings = Settings()
@@ -124,13 +128,15 @@ def load(
         raise _fail(exc) from exc
     graphs = [(str(f), graph, used) for f, graph, used in built]
     try:
-        asyncio.run(_write_all(settings, graphs))
+        asyncio.run(_write_all(settings, graphs, batch_size))
     except KgError as exc:
         raise _fail(exc) from exc
 
 
-async def _write_all(settings: Settings, graphs: list[tuple[str, Any, str]]) -> None:
-    from kg.store import GraphStore, create_driver
+async def _write_all(
+    settings: Settings, graphs: list[tuple[str, Any, str]], batch_size: int
+) -> None:
+    from kg.store import GraphStore, article_batches, create_driver
     from loaders.pipeline import check_entity_types
 
     driver = create_driver(settings)
@@ -150,15 +156,16 @@ async def _write_all(settings: Settings, graphs: list[tuple[str, Any, str]]) -> 
         # A bar on a terminal; in a log (CI, make) the per-article lines say it all.
         with Progress(*columns, console=err, disable=not err.is_terminal) as progress:
             task = progress.add_task("", total=len(graphs))
-            for _, graph, used in graphs:
-                summary = await store.write_article_graph(graph)
-                progress.update(task, advance=1, description=summary.article_id)
-                out.print(
-                    f"{summary.article_id}: {summary.entities} entities, "
-                    f"{summary.relations} relations, {summary.sentences} sentences "
-                    f"(facts: {used})",
-                    highlight=False,
-                )
+            for batch in article_batches(graphs, batch_size, key=lambda item: item[1].article.id):
+                summaries = await store.write_article_graphs([graph for _, graph, _ in batch])
+                for (_, _, used), summary in zip(batch, summaries, strict=True):
+                    progress.update(task, advance=1, description=summary.article_id)
+                    out.print(
+                        f"{summary.article_id}: {summary.entities} entities, "
+                        f"{summary.relations} relations, {summary.sentences} sentences "
+                        f"(facts: {used})",
+                        highlight=False,
+                    )
     finally:
         await driver.close()
 

@@ -175,7 +175,9 @@ class Loader:
         stdout, stderr = logs / "stdout.txt", logs / "stderr.txt"
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-                [sys.executable, "-m", "kg", "load", str(corpus)],
+                # One article per transaction, so that the stop lands between commits of a
+                # load still running (the default batch would write this corpus at once).
+                [sys.executable, "-m", "kg", "load", "--batch-size", "1", str(corpus)],
                 cwd=logs,  # no .env of the developer's is read
                 env=_loader_env(settings),
                 stdin=subprocess.DEVNULL,

@@ -22,7 +22,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -124,11 +124,11 @@ class MeteredGraphStore(GraphStore):
         super().__init__(*args, **kwargs)
         self._metrics = metrics
 
-    async def write_article_graph(self, graph: ArticleGraph) -> WriteSummary:
-        summary = await super().write_article_graph(graph)
-        self._metrics.articles.inc()
-        self._metrics.relations.inc(summary.relations)
-        return summary
+    async def write_article_graphs(self, graphs: Sequence[ArticleGraph]) -> list[WriteSummary]:
+        summaries = await super().write_article_graphs(graphs)
+        self._metrics.articles.inc(len(summaries))
+        self._metrics.relations.inc(sum(s.relations for s in summaries))
+        return summaries
 
 
 class ErrorCounter(SchemaExtension):

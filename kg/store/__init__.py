@@ -8,6 +8,7 @@ from kg.store.graph_store import (
     Neighbor,
     RelationFilter,
 )
+from kg.store.writer import article_batches
 
 __all__ = [
     "EntityRelation",
@@ -15,5 +16,6 @@ __all__ = [
     "GraphStore",
     "Neighbor",
     "RelationFilter",
+    "article_batches",
     "create_driver",
 ]

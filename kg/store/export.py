@@ -41,6 +41,7 @@ from kg.errors import InvalidDocument, KgError
 from kg.ontology import relation_types
 from kg.store.graph_store import EntityRelation, GraphStore
 from kg.store.schema import schema_statements
+from kg.store.writer import article_batches
 
 ARRAY_DELIMITER = "\x1f"  # ASCII unit separator: not in news text; checked on export
 ARRAY_DELIMITER_ARG = "U+001F"  # how neo4j-admin takes it on the command line
@@ -274,9 +275,10 @@ def line_graph(document: dict[str, Any], name: str) -> ArticleGraph:
 
 
 async def import_lines(
-    store: GraphStore, lines: Sequence[tuple[str, dict[str, Any]]]
+    store: GraphStore, lines: Sequence[tuple[str, dict[str, Any]]], batch_size: int = 100
 ) -> list[WriteSummary]:
-    """Check every line first, then write each article in one transaction, in file order."""
+    """Check every line first, then write the articles in file order, `batch_size` to a
+    transaction."""
     from loaders.pipeline import check_entity_types
 
     graphs = [(name, line_graph(document, name)) for name, document in lines]
@@ -285,7 +287,10 @@ async def import_lines(
     ids = sorted({e.id for _, graph in graphs for e in graph.entities})
     stored = {entity_id: e.type for entity_id, e in (await store.entities(ids)).items()}
     check_entity_types(graphs, stored)
-    return [await store.write_article_graph(graph) for _, graph in graphs]
+    summaries: list[WriteSummary] = []
+    for batch in article_batches(graphs, batch_size, key=lambda item: item[1].article.id):
+        summaries += await store.write_article_graphs([graph for _, graph in batch])
+    return summaries
 
 
 # -- CSV for neo4j-admin ----------------------------------------------------------------------

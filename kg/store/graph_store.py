@@ -18,7 +18,7 @@ from kg.ontology import relation_rules, relation_types
 from kg.store import records
 from kg.store.driver import translated_errors
 from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
-from kg.store.writer import write_article_graph
+from kg.store.writer import write_article_graphs
 
 _SCHEMA_NAME = re.compile(r"CREATE (?P<kind>CONSTRAINT|FULLTEXT INDEX|INDEX) (?P<name>\w+) ")
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
@@ -214,15 +214,26 @@ class GraphStore:
 
     async def write_article_graph(self, graph: ArticleGraph) -> WriteSummary:
         """Write one article's graph in one transaction: all of it or nothing."""
+        return (await self.write_article_graphs([graph]))[0]
 
-        async def work(tx: AsyncManagedTransaction) -> WriteSummary:
-            return await write_article_graph(tx, graph)
+    async def write_article_graphs(self, graphs: Sequence[ArticleGraph]) -> list[WriteSummary]:
+        """Write several articles' graphs in one transaction: all of them or nothing.
 
-        with translated_errors(f"writing article {graph.article.id}"):
+        One commit and about twenty statements for the whole batch, which is what makes bulk
+        loads fast; callers choose the batch size (kg load: --batch-size).
+        """
+        if not graphs:
+            return []
+
+        async def work(tx: AsyncManagedTransaction) -> list[WriteSummary]:
+            return await write_article_graphs(tx, graphs)
+
+        name = graphs[0].article.id if len(graphs) == 1 else f"{len(graphs)} articles"
+        with translated_errors(f"writing {'article ' if len(graphs) == 1 else ''}{name}"):
             async with self._driver.session(database=self._database) as session:
-                summary = await session.execute_write(work)
+                summaries = await session.execute_write(work)
         self.statements += 1
-        return summary
+        return summaries
 
     # -- entities -----------------------------------------------------------------------------
 

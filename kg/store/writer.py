@@ -1,6 +1,6 @@
-"""write: an ArticleGraph into Neo4j, in one transaction, with batched UNWIND ... MERGE.
+"""write: ArticleGraphs into Neo4j, in one transaction, with batched UNWIND ... MERGE.
 
-Loading an article replaces that article's contribution: its sentences and mentions are
+Loading an article replaces its contribution: its sentences and mentions are
 rewritten, its evidence is taken off every relation before the new evidence goes on, and a
 relation left with no source is deleted. Entities are shared across articles and only grow.
 Labels and relationship types are formatted into the Cypher text from the ontology enums only.
@@ -9,7 +9,8 @@ Labels and relationship types are formatted into the Cypher text from the ontolo
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
@@ -25,25 +26,28 @@ from kg.domain import (
 from kg.errors import InvalidDocument
 from kg.ontology import EntityType, RelationType, relation_rules
 
-_ARTICLE = """
-MERGE (a:Article {id: $article.id})
-WITH a, coalesce(a.relation_keys, []) AS previous
-SET a += $article
-RETURN previous
+# Every statement takes the rows of all the articles of the batch; each row names its article.
+_ARTICLES = """
+UNWIND $rows AS row
+MERGE (a:Article {id: row.id})
+WITH a, row, coalesce(a.relation_keys, []) AS previous
+SET a += row
+RETURN a.id AS id, previous
 """
 
 _DROP_SENTENCE_MENTIONS = """
-MATCH (:Article {id: $id})-[:HAS_SENTENCE]->(s:Sentence)
+UNWIND $rows AS row
+MATCH (:Article {id: row.id})-[:HAS_SENTENCE]->(s:Sentence)
 OPTIONAL MATCH (s)-[m:MENTIONS]->()
 DELETE m
-WITH DISTINCT s
-WHERE s.index >= $count
+WITH DISTINCT s, row
+WHERE s.index >= row.count
 DETACH DELETE s
 """
 
 _SENTENCES = """
-MATCH (a:Article {id: $id})
 UNWIND $rows AS row
+MATCH (a:Article {id: row.article_id})
 MERGE (s:Sentence {id: row.id})
 SET s += row
 MERGE (a)-[:HAS_SENTENCE]->(s)
@@ -67,53 +71,44 @@ ON MATCH SET e.aliases = e.aliases + [x IN row.aliases WHERE NOT x IN e.aliases]
              e.description = coalesce(e.description, row.description)
 """
 
-_EVIDENCE_FIELDS = ("articles", "sentences", "texts", "starts", "ends")
+T = TypeVar("T")
 
-# Take an article's evidence off a relation; `r` and `$id` are bound by the caller.
-_WITHOUT_ARTICLE = """
-WITH r, row, [i IN range(0, size(coalesce(r.evidence_articles, [])) - 1)
-              WHERE r.evidence_articles[i] <> $id] AS keep
+# Take the batch's articles' evidence off the relations they stated before, and delete a
+# relation left with no source unless the batch states it again (it keeps its qualifiers, as
+# when its articles are written one by one). Each key comes once, with every batch article to
+# take off, so no two rows touch one relation (they would see each other's half-done lists).
+_RETRACT = """
+UNWIND $rows AS row
+MATCH ()-[r:{rel_type} {{key: row.key}}]->()
+WITH r, row, [i IN range(0, size(r.evidence_articles) - 1)
+              WHERE NOT r.evidence_articles[i] IN row.articles] AS keep
 SET r.evidence_articles = [i IN keep | r.evidence_articles[i]],
     r.evidence_sentences = [i IN keep | r.evidence_sentences[i]],
     r.evidence_texts = [i IN keep | r.evidence_texts[i]],
     r.evidence_starts = [i IN keep | r.evidence_starts[i]],
     r.evidence_ends = [i IN keep | r.evidence_ends[i]],
-    r.sources = [s IN r.sources WHERE s <> $id]
-"""
-
-_DROP_STALE = (
-    """
-UNWIND $keys AS key
-MATCH ()-[r:{rel_type} {{key: key}}]->()
-WITH r, key AS row
-"""
-    + _WITHOUT_ARTICLE
-    + """
-WITH r WHERE size(r.sources) = 0
+    r.sources = [s IN r.sources WHERE NOT s IN row.articles]
+WITH r, row WHERE size(r.sources) = 0 AND NOT row.restated
 DELETE r
 """
-)
 
-_RELATIONS = (
-    """
+# Rows of one relation from two articles follow each other: each appends to what the last left.
+_RELATIONS = """
 UNWIND $rows AS row
 MATCH (s:Entity {{id: row.subject}}), (o:Entity {{id: row.object}})
 MERGE (s)-[r:{rel_type} {{key: row.key}}]-{arrow}(o)
-ON CREATE SET r += row.props, r.sources = [], r.evidence_articles = []
+ON CREATE SET r += row.props, r.sources = [], r.evidence_articles = [], r.evidence_sentences = [],
+              r.evidence_texts = [], r.evidence_starts = [], r.evidence_ends = []
 ON MATCH SET r.attributed_to = r.attributed_to + [x IN row.props.attributed_to
                                                   WHERE NOT x IN r.attributed_to],
              r.topics = r.topics + [x IN row.props.topics WHERE NOT x IN r.topics]
-"""
-    + _WITHOUT_ARTICLE
-    + """
-SET r.sources = r.sources + [$id],
+SET r.sources = r.sources + [row.article],
     r.evidence_articles = r.evidence_articles + row.evidence.articles,
     r.evidence_sentences = r.evidence_sentences + row.evidence.sentences,
     r.evidence_texts = r.evidence_texts + row.evidence.texts,
     r.evidence_starts = r.evidence_starts + row.evidence.starts,
     r.evidence_ends = r.evidence_ends + row.evidence.ends
 """
-)
 
 _MENTIONS = """
 UNWIND $rows AS row
@@ -122,14 +117,32 @@ MERGE (s)-[:MENTIONS]->(e)
 """
 
 
+def article_batches(items: Iterable[T], size: int, key: Callable[[T], str]) -> Iterator[list[T]]:
+    """Consecutive batches of at most `size` items, in order, none holding one article twice
+    (a repeated article starts a new batch, so the later version is written after the earlier)."""
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, not {size}")
+    batch: list[T] = []
+    seen: set[str] = set()
+    for item in items:
+        if len(batch) == size or key(item) in seen:
+            yield batch
+            batch, seen = [], set()
+        batch.append(item)
+        seen.add(key(item))
+    if batch:
+        yield batch
+
+
 def sentence_id(article_id: str, index: int) -> str:
     return f"{article_id}#{index}"
 
 
-def _relation_row(relation: Relation) -> dict[str, Any]:
+def _relation_row(article_id: str, relation: Relation) -> dict[str, Any]:
     start, end = date_bounds(relation.date)
     evidence = relation.evidence
     return {
+        "article": article_id,
         "key": relation.key,
         "subject": relation.subject,
         "object": relation.object,
@@ -151,45 +164,71 @@ def _relation_row(relation: Relation) -> dict[str, Any]:
 
 async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) -> WriteSummary:
     """Write one article's graph inside the caller's transaction (all or nothing)."""
-    article = graph.article
-    entity_rows = [entity_record(e) for e in graph.entities]
+    return (await write_article_graphs(tx, [graph]))[0]
+
+
+async def write_article_graphs(
+    tx: AsyncManagedTransaction, graphs: Sequence[ArticleGraph]
+) -> list[WriteSummary]:
+    """Write the graphs of several articles inside the caller's transaction, all or nothing.
+
+    The same statements as for one article (about twenty), each with the rows of every
+    article: a batch costs a fixed number of round trips and one commit, whatever its size.
+    The result is the graph the articles give written one after another.
+    """
+    if not graphs:
+        return []
+    ids = [g.article.id for g in graphs]
+    if len(set(ids)) != len(ids):
+        raise ValueError("an article may appear only once in a batch")
+    entity_rows = _entity_rows(graphs)
     conflicts = await (await tx.run(_TYPE_CONFLICTS, rows=entity_rows)).data()
     if conflicts:
         raise InvalidDocument(
-            article.id,
+            ids[0] if len(ids) == 1 else f"{len(ids)} articles",
             [
                 f"entity {c['id']!r} is a {c['stored']} in the graph, not a {c['given']}"
                 for c in conflicts
             ],
         )
 
-    relation_keys = sorted({r.key for r in graph.relations})
-    meta = {**article_metadata(article), "text": article.text, "relation_keys": relation_keys}
-    record = await (await tx.run(_ARTICLE, article=meta)).single(strict=True)
-    stale = set(record["previous"]) - set(relation_keys)
-    stale_by_type: dict[str, list[str]] = defaultdict(list)
-    for key in sorted(stale):
-        stale_by_type[key.split("|", 1)[0]].append(key)
-    for rel_type, keys in stale_by_type.items():
-        query = _DROP_STALE.format(rel_type=RelationType(rel_type).value)
-        await (await tx.run(query, keys=keys, id=article.id)).consume()
+    keys = {g.article.id: sorted({r.key for r in g.relations}) for g in graphs}
+    article_rows = [
+        {**article_metadata(g.article), "text": g.article.text, "relation_keys": keys[g.article.id]}
+        for g in graphs
+    ]
+    # Everything the batch's articles stated before is retracted, then what they state now
+    # is added: a reload replaces an article's contribution, and stale facts go.
+    previous = await (await tx.run(_ARTICLES, rows=article_rows)).data()
+    retract: dict[str, list[str]] = defaultdict(list)
+    for row in previous:
+        for key in row["previous"]:
+            retract[key].append(row["id"])
+    by_type_retract: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    restated = {key for g in graphs for key in keys[g.article.id]}
+    for key, articles in sorted(retract.items()):
+        row = {"key": key, "articles": articles, "restated": key in restated}
+        by_type_retract[key.split("|", 1)[0]].append(row)
+    for rel_type, rows in by_type_retract.items():
+        query = _RETRACT.format(rel_type=RelationType(rel_type).value)
+        await (await tx.run(query, rows=rows)).consume()
 
-    await (
-        await tx.run(_DROP_SENTENCE_MENTIONS, id=article.id, count=len(article.sentences))
-    ).consume()
+    counts = [{"id": g.article.id, "count": len(g.article.sentences)} for g in graphs]
+    await (await tx.run(_DROP_SENTENCE_MENTIONS, rows=counts)).consume()
     sentence_rows = [
         {
-            "id": sentence_id(article.id, s.index),
-            "article_id": article.id,
+            "id": sentence_id(g.article.id, s.index),
+            "article_id": g.article.id,
             "index": s.index,
             "text": s.text,
             "start": s.start,
             "end": s.end,
             "boilerplate": s.boilerplate,
         }
-        for s in article.sentences
+        for g in graphs
+        for s in g.article.sentences
     ]
-    await (await tx.run(_SENTENCES, id=article.id, rows=sentence_rows)).consume()
+    await (await tx.run(_SENTENCES, rows=sentence_rows)).consume()
 
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in entity_rows:
@@ -198,22 +237,49 @@ async def write_article_graph(tx: AsyncManagedTransaction, graph: ArticleGraph) 
         await (await tx.run(_ENTITIES.format(label=label), rows=rows)).consume()
 
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for relation in graph.relations:
-        by_type[RelationType(relation.type).value].append(_relation_row(relation))
+    for g in graphs:
+        for relation in g.relations:
+            by_type[RelationType(relation.type).value].append(_relation_row(g.article.id, relation))
     for rel_type, rows in by_type.items():
         arrow = "" if relation_rules()[rel_type].symmetric else ">"
         query = _RELATIONS.format(rel_type=rel_type, arrow=arrow)
-        await (await tx.run(query, rows=rows, id=article.id)).consume()
+        await (await tx.run(query, rows=rows)).consume()
 
     mention_rows = [
-        {"sentence": sentence_id(article.id, index), "entity": entity_id}
-        for index, entity_id in graph.mentions
+        {"sentence": sentence_id(g.article.id, index), "entity": entity_id}
+        for g in graphs
+        for index, entity_id in g.mentions
     ]
     await (await tx.run(_MENTIONS, rows=mention_rows)).consume()
-    return WriteSummary(
-        article_id=article.id,
-        entities=len(entity_rows),
-        relations=len(graph.relations),
-        sentences=len(sentence_rows),
-        mentions=len(mention_rows),
-    )
+    return [
+        WriteSummary(
+            article_id=g.article.id,
+            entities=len(g.entities),
+            relations=len(g.relations),
+            sentences=len(g.article.sentences),
+            mentions=len(g.mentions),
+        )
+        for g in graphs
+    ]
+
+
+def _entity_rows(graphs: Sequence[ArticleGraph]) -> list[dict[str, Any]]:
+    """One row per entity id, in first-seen order: later articles add aliases, and fill a
+    missing wikidata or description, as they would written one after another."""
+    merged: dict[str, dict[str, Any]] = {}
+    for g in graphs:
+        for entity in g.entities:
+            row = entity_record(entity)
+            seen = merged.get(row["id"])
+            if seen is None:
+                merged[row["id"]] = {**row, "aliases": list(row["aliases"])}
+                continue
+            if seen["type"] != row["type"]:
+                raise InvalidDocument(
+                    g.article.id,
+                    [f"entity {row['id']!r} is a {seen['type']} in the batch, not a {row['type']}"],
+                )
+            seen["aliases"] += [a for a in row["aliases"] if a not in seen["aliases"]]
+            for name in ("wikidata", "description"):
+                seen[name] = seen[name] if seen[name] is not None else row[name]
+    return list(merged.values())
