@@ -19,12 +19,22 @@ from strawberry.fastapi import BaseContext
 from kg.config import Settings
 from kg.domain import Article, Entity, Sentence
 from kg.store import EntityRelation, GraphStore, RelationFilter
+from kg.store.pages import Page
 
 
 @dataclass(frozen=True)
 class RelationsKey:
     entity_id: str
     filter: RelationFilter
+    first: int = 100
+
+
+@dataclass(frozen=True)
+class RelationPageKey:
+    entity_id: str
+    filter: RelationFilter
+    first: int
+    after: str | None
 
 
 class Loaders:
@@ -34,6 +44,10 @@ class Loaders:
         self._store = store
         self.entity = DataLoader[str, Entity | None](self._load_entities)
         self.relations = DataLoader[RelationsKey, list[EntityRelation]](self._load_relations)
+        self.relation_pages = DataLoader[RelationPageKey, Page[EntityRelation]](
+            self._load_relation_pages
+        )
+        self.relation_counts = DataLoader[RelationsKey, int](self._load_relation_counts)
         self.article = DataLoader[str, Article | None](self._load_articles)
         self.sentences = DataLoader[str, list[Sentence]](self._load_sentences)
         self.article_relations = DataLoader[str, list[EntityRelation]](self._load_article_relations)
@@ -47,17 +61,41 @@ class Loaders:
         return [found.get(entity_id) for entity_id in ids]
 
     async def _load_relations(self, keys: list[RelationsKey]) -> list[list[EntityRelation]]:
-        by_filter: dict[RelationFilter, list[str]] = defaultdict(list)
+        # One statement per distinct (filter, first) asked at this level of the query.
+        groups: dict[tuple[RelationFilter, int], list[str]] = defaultdict(list)
         for key in keys:
-            by_filter[key.filter].append(key.entity_id)
+            groups[key.filter, key.first].append(key.entity_id)
         answers: dict[RelationsKey, list[EntityRelation]] = {}
-        for relation_filter, entity_ids in by_filter.items():
-            found = await self._store.relations(entity_ids, relation_filter)
+        for (relation_filter, first), entity_ids in groups.items():
+            found = await self._store.relations(entity_ids, relation_filter, first)
             for entity_id, relations in found.items():
-                answers[RelationsKey(entity_id, relation_filter)] = relations
+                answers[RelationsKey(entity_id, relation_filter, first)] = relations
                 for item in relations:
                     self.prime_entities((item.subject, item.object))
         return [answers.get(key, []) for key in keys]
+
+    async def _load_relation_pages(self, keys: list[RelationPageKey]) -> list[Page[EntityRelation]]:
+        groups: dict[tuple[RelationFilter, int, str | None], list[str]] = defaultdict(list)
+        for key in keys:
+            groups[key.filter, key.first, key.after].append(key.entity_id)
+        answers: dict[RelationPageKey, Page[EntityRelation]] = {}
+        for (relation_filter, first, after), entity_ids in groups.items():
+            found = await self._store.relation_pages(entity_ids, relation_filter, first, after)
+            for entity_id, page in found.items():
+                answers[RelationPageKey(entity_id, relation_filter, first, after)] = page
+                for item in page.items:
+                    self.prime_entities((item.subject, item.object))
+        return [answers[key] for key in keys]
+
+    async def _load_relation_counts(self, keys: list[RelationsKey]) -> list[int]:
+        groups: dict[RelationFilter, list[str]] = defaultdict(list)
+        for key in keys:
+            groups[key.filter].append(key.entity_id)
+        answers: dict[tuple[str, RelationFilter], int] = {}
+        for relation_filter, entity_ids in groups.items():
+            found = await self._store.relation_counts(entity_ids, relation_filter)
+            answers.update({(i, relation_filter): n for i, n in found.items()})
+        return [answers[key.entity_id, key.filter] for key in keys]
 
     async def _load_articles(self, ids: list[str]) -> list[Article | None]:
         found = await self._store.articles_by_id(ids)

@@ -14,6 +14,13 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
+from kg.api.connections import (
+    EntityConnection,
+    RelationConnection,
+    decode_cursor,
+    entity_connection,
+    relation_connection,
+)
 from kg.api.context import Loaders
 from kg.api.events import ArticleLoadedEvent, event_bus
 from kg.api.limits import TOO_MANY_TOKENS, is_token_limit, query_limits
@@ -63,6 +70,25 @@ class Query:
         found = await info.context.store.search(text, enum_values(types), check_first(info, first))
         info.context.loaders.prime_entities(found)
         return [entity_view(e) for e in found]
+
+    @strawberry.field(
+        description="Entities matching the words a page at a time, best first, with a totalCount."
+    )
+    async def search_connection(
+        self,
+        info: KgInfo,
+        text: str,
+        types: list[EntityType] | None = None,
+        first: int = 10,
+        after: str | None = None,
+    ) -> EntityConnection:
+        store, chosen = info.context.store, enum_values(types)
+        position = decode_cursor("search", after, 2)
+        page = await store.search_page(text, chosen, check_first(info, first), position)
+        info.context.loaders.prime_entities(page.items)
+        return entity_connection(
+            "search", page, after is not None, lambda: store.search_count(text, chosen)
+        )
 
     @strawberry.field(description="Relations anywhere in the graph, by status, type and date.")
     async def relations(
@@ -123,6 +149,35 @@ class Query:
         )
         found = await info.context.store.timeline(str(entity), chosen, check_first(info, first))
         return _relations(info, found)
+
+    @strawberry.field(
+        description=(
+            "Dated relations of an entity, or between two, oldest first, a page at a time, "
+            "with a totalCount."
+        )
+    )
+    async def timeline_connection(
+        self,
+        info: KgInfo,
+        entity: strawberry.ID,
+        other: strawberry.ID | None = None,
+        date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
+        date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
+        types: list[RelationType] | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> RelationConnection:
+        chosen = relation_filter(
+            types, Direction.BOTH, None, date_from, date_to, str(other) if other else None
+        )
+        position = decode_cursor("timeline", after, 2)
+        store = info.context.store
+        page = await store.timeline_page(str(entity), chosen, check_first(info, first), position)
+        for item in page.items:
+            info.context.loaders.prime_entities((item.subject, item.object))
+        return relation_connection(
+            "timeline", page, after is not None, lambda: store.timeline_count(str(entity), chosen)
+        )
 
     @strawberry.field(description="Articles, newest first.")
     async def articles(self, info: KgInfo, first: int = 20) -> list[Article]:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from kg import domain
-from kg.api.context import Context, RelationsKey
+from kg.api.context import Context, RelationPageKey, RelationsKey
 from kg.ontology import EntityType as _EntityType
 from kg.ontology import RelationType as _RelationType
 from kg.ontology import Status as _Status
 from kg.ontology import entity_descriptions
 from kg.store import EntityRelation, RelationFilter
+
+if TYPE_CHECKING:
+    from kg.api.connections import RelationConnection
 
 # The GraphQL enums are the ontology's enums, so the two cannot drift apart.
 EntityType = strawberry.enum(_EntityType, name="EntityType", description="An entity's node label.")
@@ -126,11 +129,58 @@ class Entity(Node):
         statuses: list[Status] | None = None,  # type: ignore[valid-type]
         date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
         date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="At most this many (default and cap: the server's)."),
+        ] = None,
     ) -> list[Relation]:
-        key = RelationsKey(
-            self.entity.id, relation_filter(types, direction, statuses, date_from, date_to)
-        )
+        chosen = relation_filter(types, direction, statuses, date_from, date_to)
+        size = check_first(info, info.context.settings.max_page_size if first is None else first)
+        key = RelationsKey(self.entity.id, chosen, size)
         return [Relation.of(item) for item in await info.context.loaders.relations.load(key)]
+
+    @strawberry.field(
+        description="Relations of this entity a page at a time, by key, with a totalCount."
+    )
+    async def relations_connection(
+        self,
+        info: KgInfo,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        direction: Direction = Direction.BOTH,
+        statuses: list[Status] | None = None,  # type: ignore[valid-type]
+        date_from: Annotated[str | None, strawberry.argument(name="from")] = None,
+        date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Annotated[RelationConnection, strawberry.lazy("kg.api.connections")]:
+        from kg.api.connections import decode_cursor, relation_connection
+
+        chosen = relation_filter(types, direction, statuses, date_from, date_to)
+        position = decode_cursor("relations", after, 1)
+        key = RelationPageKey(
+            self.entity.id, chosen, check_first(info, first), str(position[0]) if position else None
+        )
+        page = await info.context.loaders.relation_pages.load(key)
+        loaders = info.context.loaders
+        total = RelationsKey(self.entity.id, chosen)
+        return relation_connection(
+            "relations", page, after is not None, lambda: loaders.relation_counts.load(total)
+        )
+
+    @strawberry.field(
+        description=(
+            "How many relations it has, of these types and this way (symmetric types count "
+            "either way), read from Neo4j's degree counts without loading any relation."
+        )
+    )
+    async def degree(
+        self,
+        info: KgInfo,
+        types: list[RelationType] | None = None,  # type: ignore[valid-type]
+        direction: Direction = Direction.BOTH,
+    ) -> int:
+        chosen = relation_filter(types, direction, None, None, None)
+        return await info.context.loaders.relation_counts.load(RelationsKey(self.entity.id, chosen))
 
     @strawberry.field(description="Entities within `depth` hops (1 to 3), nearest first.")
     async def neighbors(

@@ -1,12 +1,12 @@
 """The store: the one place that owns Neo4j access."""
 
 from kg.store.driver import create_driver
+from kg.store.filters import RelationFilter
 from kg.store.graph_store import (
     EntityRelation,
     GraphPath,
     GraphStore,
     Neighbor,
-    RelationFilter,
 )
 from kg.store.writer import article_batches
 

@@ -13,10 +13,20 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction, unit_of_work
 
-from kg.domain import Article, ArticleGraph, Entity, Relation, Sentence, WriteSummary
-from kg.ontology import relation_rules, relation_types
-from kg.store import records
+from kg.domain import (
+    Article,
+    ArticleGraph,
+    Entity,
+    Relation,
+    Sentence,
+    WriteSummary,
+    date_bounds,
+)
+from kg.ontology import relation_types
+from kg.store import pages, records
 from kg.store.driver import translated_errors
+from kg.store.filters import RELATION_WHERE, RelationFilter, type_alternation
+from kg.store.pages import Page
 from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
 from kg.store.writer import write_article_graphs
 
@@ -34,29 +44,6 @@ def lucene_query(text: str) -> str:
     phrase = " ".join(words)
     prefixes = " OR ".join(f"{w}*" for w in words)
     return f'"{phrase}"^4 OR ({" AND ".join(words)})^2 OR {prefixes}'
-
-
-@dataclass(frozen=True)
-class RelationFilter:
-    """Which relations of an entity to return."""
-
-    types: tuple[str, ...] = ()
-    direction: str = "BOTH"  # OUT, IN or BOTH; symmetric types match either way
-    statuses: tuple[str, ...] = ()
-    date_from: str | None = None
-    date_to: str | None = None
-    other: str | None = None
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "types": list(self.types or relation_types()),
-            "direction": self.direction,
-            "statuses": list(self.statuses) or None,
-            "from": self.date_from,
-            "to": self.date_to,
-            "other": self.other,
-            "symmetric": [t for t, rule in relation_rules().items() if rule.symmetric],
-        }
 
 
 @dataclass(frozen=True)
@@ -81,35 +68,30 @@ class GraphPath:
     relations: tuple[Relation, ...]
 
 
-_RELATION_WHERE = """
-WHERE type(r) IN $types
-  AND ($statuses IS NULL OR r.status IN $statuses)
-  AND ($from IS NULL OR r.date_end >= $from)
-  AND ($to IS NULL OR r.date_start <= $to)
-  AND ($other IS NULL OR other.id = $other)
-  AND ($direction = 'BOTH' OR type(r) IN $symmetric
-       OR ($direction = 'OUT' AND startNode(r) = e) OR ($direction = 'IN' AND endNode(r) = e))
-"""
 _RELATION_RETURN = """
 RETURN e.id AS entity_id, type(r) AS type, properties(r) AS props,
        properties(startNode(r)) AS subject, properties(endNode(r)) AS object
 """
+# At most $limit per entity: a hub's thousands of relations are paged (relation_pages).
 _RELATIONS = (
-    "UNWIND $ids AS id MATCH (e:Entity {id: id})-[r]-(other:Entity)"
-    + _RELATION_WHERE
-    + _RELATION_RETURN
-    + "ORDER BY entity_id, type, coalesce(r.date_start, ''), r.key"
+    "UNWIND $ids AS id MATCH (e:Entity {id: id})"
+    " CALL (e) { MATCH (e)-[r]-(other:Entity)"
+    + RELATION_WHERE
+    + " WITH r ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit RETURN r }"
+    " RETURN id AS entity_id, type(r) AS type, properties(r) AS props,"
+    " properties(startNode(r)) AS subject, properties(endNode(r)) AS object"
+    " ORDER BY entity_id, type, coalesce(r.date_start, ''), r.key"
 )
 _TIMELINE = (
     "MATCH (e:Entity {id: $id})-[r]-(other:Entity)"
-    + _RELATION_WHERE
+    + RELATION_WHERE
     + " AND r.date_start IS NOT NULL"
     + _RELATION_RETURN
     + "ORDER BY r.date_start, r.date_end, type, r.key LIMIT $limit"
 )
 _ALL_RELATIONS = (
     "MATCH (e:Entity)-[r]->(other:Entity)"
-    + _RELATION_WHERE
+    + RELATION_WHERE
     + _RELATION_RETURN
     + "ORDER BY type, coalesce(r.date_start, ''), r.key LIMIT $limit"
 )
@@ -118,15 +100,6 @@ CALL db.index.fulltext.queryNodes('{ENTITY_NAME_INDEX}', $query) YIELD node, sco
 WHERE size($types) = 0 OR node.type IN $types
 RETURN properties(node) AS entity ORDER BY score DESC, node.name LIMIT $first
 """
-
-
-def _type_alternation(types: Sequence[str]) -> str:
-    """`A|B|C` from validated relation types (enum values only; never raw input)."""
-    known = set(relation_types())
-    chosen = [t for t in (types or relation_types()) if t in known]
-    if not chosen:
-        raise ValueError("no known relation type given")
-    return "|".join(chosen)
 
 
 def _article_relations_query() -> str:
@@ -259,10 +232,11 @@ class GraphStore:
         return EntityRelation(row[owner], relation, subject, object_)
 
     async def relations(
-        self, entity_ids: Sequence[str], relation_filter: RelationFilter
+        self, entity_ids: Sequence[str], relation_filter: RelationFilter, limit: int = 100
     ) -> dict[str, list[EntityRelation]]:
-        """The relations of many entities in one statement, by entity id."""
-        rows = await self._read(_RELATIONS, ids=list(entity_ids), **relation_filter.params())
+        """The relations of many entities in one statement, by entity id (`limit` each)."""
+        params = relation_filter.params()
+        rows = await self._read(_RELATIONS, ids=list(entity_ids), limit=limit, **params)
         found: dict[str, list[EntityRelation]] = {entity_id: [] for entity_id in entity_ids}
         for row in rows:
             found[row["entity_id"]].append(self._entity_relation(row, "entity_id"))
@@ -274,6 +248,106 @@ class GraphStore:
         """Dated relations of one entity (or between it and `other`), oldest first."""
         rows = await self._read(_TIMELINE, id=entity_id, limit=limit, **relation_filter.params())
         return [self._entity_relation(row, "entity_id") for row in rows]
+
+    # -- pages and counts (kg.store.pages) ------------------------------------------------------
+
+    def _relation_page(
+        self, owner: str, page: list[dict[str, Any]], first: int
+    ) -> Page[EntityRelation]:
+        items = tuple(
+            self._entity_relation({**row, "owner": owner}, "owner") for row in page[:first]
+        )
+        return Page(items, tuple((i.relation.key,) for i in items), len(page) > first)
+
+    async def relation_pages(
+        self,
+        entity_ids: Sequence[str],
+        relation_filter: RelationFilter,
+        first: int,
+        after: str | None,
+    ) -> dict[str, Page[EntityRelation]]:
+        """A page of each entity's relations, ordered by key, after the key `after`."""
+        rows = await self._read(
+            pages.RELATION_PAGES,
+            ids=list(entity_ids),
+            after=after,
+            limit=first + 1,
+            **relation_filter.params(),
+        )
+        found = {row["id"]: self._relation_page(row["id"], row["page"], first) for row in rows}
+        return {i: found.get(i, Page((), (), False)) for i in entity_ids}
+
+    async def relation_counts(
+        self, entity_ids: Sequence[str], relation_filter: RelationFilter
+    ) -> dict[str, int]:
+        """How many relations of each entity pass the filter; by type and direction alone,
+        from the degree store."""
+        if pages.counts_only_by_type(relation_filter):
+            query = pages.degree_query(relation_filter.types, relation_filter.direction)
+            rows = await self._read(query, ids=list(entity_ids))
+            found = {row["id"]: row["degree"] for row in rows}
+        else:
+            params = relation_filter.params()
+            rows = await self._read(pages.RELATION_COUNTS, ids=list(entity_ids), **params)
+            found = {row["id"]: row["total"] for row in rows}
+        return {i: found.get(i, 0) for i in entity_ids}
+
+    async def timeline_page(
+        self,
+        entity_id: str,
+        relation_filter: RelationFilter,
+        first: int,
+        after: pages.Position | None,
+    ) -> Page[EntityRelation]:
+        """Dated relations of one entity (or between it and `other`), oldest first."""
+        after_date, after_key = after if after else (None, None)
+        query = pages.TIMELINE_BETWEEN_PAGE if relation_filter.other else pages.TIMELINE_PAGE
+        rows = await self._read(
+            query,
+            id=entity_id,
+            after_date=after_date,
+            after_key=after_key,
+            limit=first + 1,
+            **relation_filter.params(),
+        )
+        page = self._relation_page(entity_id, rows[0]["page"] if rows else [], first)
+        # The writer stored date_start as the first day the relation's date allows.
+        positions = tuple((date_bounds(i.relation.date)[0], i.relation.key) for i in page.items)
+        return Page(page.items, positions, page.has_next)
+
+    async def timeline_count(self, entity_id: str, relation_filter: RelationFilter) -> int:
+        query = pages.TIMELINE_BETWEEN_COUNT if relation_filter.other else pages.TIMELINE_COUNT
+        rows = await self._read(query, id=entity_id, **relation_filter.params())
+        return int(rows[0]["total"]) if rows else 0
+
+    async def search_page(
+        self, text: str, types: Sequence[str], first: int, after: pages.Position | None
+    ) -> Page[Entity]:
+        """Entities matching the words, best first (then by id), after a (score, id)."""
+        query = lucene_query(text)
+        if not query:
+            return Page((), (), False)
+        after_score, after_id = after if after else (None, None)
+        rows = await self._read(
+            pages.search_page_query(ENTITY_NAME_INDEX),
+            query=query,
+            types=list(types),
+            after_score=after_score,
+            after_id=after_id,
+            limit=first + 1,
+        )
+        items = tuple(records.entity_from(row["entity"]) for row in rows[:first])
+        positions = tuple((row["score"], row["entity"]["id"]) for row in rows[:first])
+        return Page(items, positions, len(rows) > first)
+
+    async def search_count(self, text: str, types: Sequence[str]) -> int:
+        query = lucene_query(text)
+        if not query:
+            return 0
+        rows = await self._read(
+            pages.search_count_query(ENTITY_NAME_INDEX), query=query, types=list(types)
+        )
+        return int(rows[0]["total"])
 
     async def find_relations(
         self, relation_filter: RelationFilter, limit: int
@@ -289,7 +363,7 @@ class GraphStore:
         if not 1 <= depth <= 3:
             raise ValueError("depth must be between 1 and 3")
         cypher = (
-            f"MATCH (e:Entity {{id: $id}})-[rels:{_type_alternation(types)}*1..{depth}]-(n:Entity)"
+            f"MATCH (e:Entity {{id: $id}})-[rels:{type_alternation(types)}*1..{depth}]-(n:Entity)"
             " WHERE n <> e WITH n, min(size(rels)) AS distance"
             " RETURN properties(n) AS n, distance ORDER BY distance, n.name LIMIT $limit"
         )
@@ -304,7 +378,7 @@ class GraphStore:
             raise ValueError("max_length must be between 1 and 10")
         cypher = (
             "MATCH (a:Entity {id: $from}), (b:Entity {id: $to})"
-            f" MATCH p = shortestPath((a)-[:{_type_alternation(types)}*..{max_length}]-(b))"
+            f" MATCH p = shortestPath((a)-[:{type_alternation(types)}*..{max_length}]-(b))"
             " RETURN [n IN nodes(p) | properties(n)] AS nodes,"
             " [r IN relationships(p) | {type: type(r), subject: startNode(r).id,"
             " object: endNode(r).id, props: properties(r)}] AS rels"
