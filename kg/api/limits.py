@@ -14,6 +14,7 @@ document of fragments that spread each other many times costs linear time to che
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -29,6 +30,7 @@ from graphql import (
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    parse,
 )
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -161,9 +163,22 @@ def query_limits(
             # graphql-core stops parsing past this many tokens (comments count too).
             context.parse_options["max_tokens"] = max_tokens
             context.validation_rules = (*context.validation_rules, *rules)
+            if context.query is not None and context.graphql_document is None:
+                # A document parsed before is not parsed again; one that fails is left to
+                # strawberry, which reports the failure as usual.
+                context.graphql_document = _parsed(context.query, max_tokens)
             yield
 
     return QueryLimits
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(query: str, max_tokens: int) -> DocumentNode | None:
+    """The parsed document, or None when it does not parse (not cached as an error)."""
+    try:
+        return parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
 
 
 def is_token_limit(error: GraphQLError) -> bool:

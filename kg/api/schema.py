@@ -5,12 +5,12 @@ kg.api.limits. `build_schema` gives the plain schema, or the Apollo Federation 2
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
@@ -127,10 +127,16 @@ class Query:
         if path is None:
             return NoPath(message=f"no path of at most {max_length} relations joins them")
         info.context.loaders.prime_entities(path.entities)
+        on_path = {e.id: e for e in path.entities}
         return Path(
             length=len(path.relations),
             entities=[entity_view(e) for e in path.entities],
-            relations=[Relation(relation=r) for r in path.relations],
+            relations=[
+                Relation(
+                    relation=r, subject_entity=on_path[r.subject], object_entity=on_path[r.object]
+                )
+                for r in path.relations
+            ],
         )
 
     @strawberry.field(description="Dated relations of an entity, or between two, oldest first.")
@@ -401,11 +407,18 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if chosen.graphql_federation:
         from kg.api.federation import federated_schema
 
-        return federated_schema([limits, ErrorCodes])
+        return federated_schema([*_caches(), limits, ErrorCodes])
     return KgSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=list(ENTITY_TYPES.values()),
-        extensions=[limits, ErrorCodes],
+        extensions=[*_caches(), limits, ErrorCodes],
     )
+
+
+def _caches() -> list[Callable[[], SchemaExtension]]:
+    """Validate each distinct document once per process (QueryLimits parses each once):
+    clients send the same few queries again and again. A verdict depends only on the document
+    and the schema's fixed rules, so a cached one, refusals included, is the verdict."""
+    return [lambda: ValidationCache(maxsize=1024)]

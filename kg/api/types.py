@@ -249,9 +249,11 @@ class Evidence:
 
 @strawberry.type(description="A fact: subject, type, object, with qualifiers and evidence.")
 class Relation:
+    # Both ends come with the relation from the store: resolving them is not a query, and the
+    # resolvers stay synchronous (a coroutine per field is most of the cost of a long list).
     relation: strawberry.Private[domain.Relation]
-    subject_entity: strawberry.Private[domain.Entity | None] = None
-    object_entity: strawberry.Private[domain.Entity | None] = None
+    subject_entity: strawberry.Private[domain.Entity]
+    object_entity: strawberry.Private[domain.Entity]
 
     @classmethod
     def of(cls, item: EntityRelation) -> Relation:
@@ -266,12 +268,12 @@ class Relation:
         return _RelationType(self.relation.type)  # type: ignore[no-any-return]  # ontology enum
 
     @strawberry.field
-    async def subject(self, info: KgInfo) -> Entity:
-        return await _entity(info, self.subject_entity, self.relation.subject)
+    def subject(self) -> Entity:
+        return entity_view(self.subject_entity)
 
     @strawberry.field
-    async def object(self, info: KgInfo) -> Entity:
-        return await _entity(info, self.object_entity, self.relation.object)
+    def object(self) -> Entity:
+        return entity_view(self.object_entity)
 
     @strawberry.field
     def status(self) -> Status:  # type: ignore[valid-type]
@@ -333,13 +335,6 @@ class Relation:
     async def sources(self, info: KgInfo) -> list[Article]:
         found = await info.context.loaders.article.load_many(list(self.relation.sources))
         return [Article(article=a) for a in found if a is not None]
-
-
-async def _entity(info: KgInfo, loaded: domain.Entity | None, entity_id: str) -> Entity:
-    entity = loaded or await info.context.loaders.entity.load(entity_id)
-    if entity is None:  # the graph guarantees both ends exist; this would be a broken store
-        raise GraphQLError(f"entity {entity_id} is missing", extensions={"code": "INTERNAL"})
-    return entity_view(entity)
 
 
 @strawberry.type(description="One sentence of an article, with offsets into its stored text.")
