@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import SecretStr
 from strawberry.dataloader import DataLoader
@@ -88,14 +88,15 @@ class Loaders:
         return [answers[key] for key in keys]
 
     async def _load_relation_counts(self, keys: list[RelationsKey]) -> list[int]:
+        # What a count returns does not matter: one statement per filter, whatever it loads.
         groups: dict[RelationFilter, list[str]] = defaultdict(list)
         for key in keys:
-            groups[key.filter].append(key.entity_id)
+            groups[_counted(key.filter)].append(key.entity_id)
         answers: dict[tuple[str, RelationFilter], int] = {}
         for relation_filter, entity_ids in groups.items():
             found = await self._store.relation_counts(entity_ids, relation_filter)
             answers.update({(i, relation_filter): n for i, n in found.items()})
-        return [answers[key.entity_id, key.filter] for key in keys]
+        return [answers[key.entity_id, _counted(key.filter)] for key in keys]
 
     async def _load_articles(self, ids: list[str]) -> list[Article | None]:
         found = await self._store.articles_by_id(ids)
@@ -111,6 +112,10 @@ class Loaders:
             for item in relations:
                 self.prime_entities((item.subject, item.object))
         return [found.get(article_id, []) for article_id in ids]
+
+
+def _counted(relation_filter: RelationFilter) -> RelationFilter:
+    return replace(relation_filter, with_evidence=True)
 
 
 class Context(BaseContext):

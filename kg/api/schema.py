@@ -40,6 +40,7 @@ from kg.api.types import (
     Relation,
     RelationType,
     Status,
+    asks_for,
     check_first,
     entity_view,
     enum_values,
@@ -100,7 +101,10 @@ class Query:
         date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
         first: int = 100,
     ) -> list[Relation]:
-        chosen = relation_filter(types, Direction.BOTH, statuses, date_from, date_to)
+        evidence = asks_for(info, "evidence")
+        chosen = relation_filter(
+            types, Direction.BOTH, statuses, date_from, date_to, None, evidence
+        )
         found = await info.context.store.find_relations(chosen, check_first(info, first))
         return _relations(info, found)
 
@@ -151,7 +155,13 @@ class Query:
         first: int = 100,
     ) -> list[Relation]:
         chosen = relation_filter(
-            types, Direction.BOTH, None, date_from, date_to, str(other) if other else None
+            types,
+            Direction.BOTH,
+            None,
+            date_from,
+            date_to,
+            str(other) if other else None,
+            asks_for(info, "evidence"),
         )
         found = await info.context.store.timeline(str(entity), chosen, check_first(info, first))
         return _relations(info, found)
@@ -174,7 +184,13 @@ class Query:
         after: str | None = None,
     ) -> RelationConnection:
         chosen = relation_filter(
-            types, Direction.BOTH, None, date_from, date_to, str(other) if other else None
+            types,
+            Direction.BOTH,
+            None,
+            date_from,
+            date_to,
+            str(other) if other else None,
+            asks_for(info, "evidence"),
         )
         position = decode_cursor("timeline", after, 2)
         store = info.context.store

@@ -70,6 +70,7 @@ def relation_filter(
     date_from: str | None,
     date_to: str | None,
     other: str | None = None,
+    with_evidence: bool = True,
 ) -> RelationFilter:
     start = check_date("from", date_from)
     end = check_date("to", date_to)
@@ -80,7 +81,20 @@ def relation_filter(
         date_from=domain.date_bounds(start)[0] if start else None,
         date_to=domain.date_bounds(end)[1] if end else None,
         other=other,
+        with_evidence=with_evidence,
     )
+
+
+def asks_for(info: KgInfo, name: str) -> bool:
+    """True when the selection under the field being resolved names `name` at any depth
+    (fragments included): reads leave out what no one asked for."""
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if getattr(selection, "name", None) == name:
+            return True
+        pending.extend(getattr(selection, "selections", None) or ())
+    return False
 
 
 @strawberry.interface(
@@ -134,7 +148,8 @@ class Entity(Node):
             strawberry.argument(description="At most this many (default and cap: the server's)."),
         ] = None,
     ) -> list[Relation]:
-        chosen = relation_filter(types, direction, statuses, date_from, date_to)
+        evidence = asks_for(info, "evidence")
+        chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
         size = check_first(info, info.context.settings.max_page_size if first is None else first)
         key = RelationsKey(self.entity.id, chosen, size)
         return [Relation.of(item) for item in await info.context.loaders.relations.load(key)]
@@ -155,7 +170,8 @@ class Entity(Node):
     ) -> Annotated[RelationConnection, strawberry.lazy("kg.api.connections")]:
         from kg.api.connections import decode_cursor, relation_connection
 
-        chosen = relation_filter(types, direction, statuses, date_from, date_to)
+        evidence = asks_for(info, "evidence")
+        chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
         position = decode_cursor("relations", after, 1)
         key = RelationPageKey(
             self.entity.id, chosen, check_first(info, first), str(position[0]) if position else None

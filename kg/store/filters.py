@@ -5,6 +5,7 @@ Relation types reach the Cypher text only from the ontology (type_alternation ch
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,9 @@ class RelationFilter:
     date_from: str | None = None
     date_to: str | None = None
     other: str | None = None
+    with_evidence: bool = True
+    """False: the relations come without their evidence (the sentences), which the caller did
+    not ask for; most of a relation's bytes are its evidence."""
 
     def params(self) -> dict[str, Any]:
         return {
@@ -53,3 +57,31 @@ def type_alternation(types: Sequence[str]) -> str:
     if not chosen:
         raise ValueError("no known relation type given")
     return "|".join(chosen)
+
+
+# Every property of a relation but its evidence lists.
+_WITHOUT_EVIDENCE = (
+    "r {"
+    + ", ".join(
+        f".`{name}`"
+        for name in (
+            "key", "status", "attributed_to", "date", "date_text", "place", "quantity",
+            "quantity_qualifier", "topics", "claim", "as", "role", "confidence", "sources",
+        )
+    )
+    + "}"
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=512)
+def _typed(cypher: str, types: tuple[str, ...], with_evidence: bool) -> str:
+    cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(types)}]-")
+    return cypher if with_evidence else cypher.replace("properties(r)", _WITHOUT_EVIDENCE)
+
+
+def typed(cypher: str, relation_filter: RelationFilter) -> str:
+    """The statement with its relation pattern `-[r]-` narrowed to the filter's types, and
+    `properties(r)` to what the filter wants: Neo4j then expands only those relationships of
+    a hub (grouped by type on dense nodes), not all of them before filtering, and sends no
+    evidence nobody asked for. The types come from the ontology (type_alternation)."""
+    return _typed(cypher, relation_filter.types, relation_filter.with_evidence)

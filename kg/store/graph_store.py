@@ -25,7 +25,7 @@ from kg.domain import (
 from kg.ontology import relation_types
 from kg.store import pages, records
 from kg.store.driver import translated_errors
-from kg.store.filters import RELATION_WHERE, RelationFilter, type_alternation
+from kg.store.filters import RELATION_WHERE, RelationFilter, type_alternation, typed
 from kg.store.pages import Page
 from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
 from kg.store.writer import write_article_graphs
@@ -88,6 +88,10 @@ _TIMELINE = (
     + " AND r.date_start IS NOT NULL"
     + _RELATION_RETURN
     + "ORDER BY r.date_start, r.date_end, type, r.key LIMIT $limit"
+)
+_TIMELINE_BETWEEN = _TIMELINE.replace(
+    "MATCH (e:Entity {id: $id})-[r]-(other:Entity)",
+    "MATCH (e:Entity {id: $id}), (other:Entity {id: $other}) MATCH (e)-[r]-(other)",
 )
 _ALL_RELATIONS = (
     "MATCH (e:Entity)-[r]->(other:Entity)"
@@ -236,7 +240,8 @@ class GraphStore:
     ) -> dict[str, list[EntityRelation]]:
         """The relations of many entities in one statement, by entity id (`limit` each)."""
         params = relation_filter.params()
-        rows = await self._read(_RELATIONS, ids=list(entity_ids), limit=limit, **params)
+        query = typed(_RELATIONS, relation_filter)
+        rows = await self._read(query, ids=list(entity_ids), limit=limit, **params)
         found: dict[str, list[EntityRelation]] = {entity_id: [] for entity_id in entity_ids}
         for row in rows:
             found[row["entity_id"]].append(self._entity_relation(row, "entity_id"))
@@ -246,7 +251,9 @@ class GraphStore:
         self, entity_id: str, relation_filter: RelationFilter, limit: int
     ) -> list[EntityRelation]:
         """Dated relations of one entity (or between it and `other`), oldest first."""
-        rows = await self._read(_TIMELINE, id=entity_id, limit=limit, **relation_filter.params())
+        query = _TIMELINE_BETWEEN if relation_filter.other else _TIMELINE
+        query = typed(query, relation_filter)
+        rows = await self._read(query, id=entity_id, limit=limit, **relation_filter.params())
         return [self._entity_relation(row, "entity_id") for row in rows]
 
     # -- pages and counts (kg.store.pages) ------------------------------------------------------
@@ -268,7 +275,7 @@ class GraphStore:
     ) -> dict[str, Page[EntityRelation]]:
         """A page of each entity's relations, ordered by key, after the key `after`."""
         rows = await self._read(
-            pages.RELATION_PAGES,
+            typed(pages.RELATION_PAGES, relation_filter),
             ids=list(entity_ids),
             after=after,
             limit=first + 1,
@@ -288,7 +295,8 @@ class GraphStore:
             found = {row["id"]: row["degree"] for row in rows}
         else:
             params = relation_filter.params()
-            rows = await self._read(pages.RELATION_COUNTS, ids=list(entity_ids), **params)
+            query = typed(pages.RELATION_COUNTS, relation_filter)
+            rows = await self._read(query, ids=list(entity_ids), **params)
             found = {row["id"]: row["total"] for row in rows}
         return {i: found.get(i, 0) for i in entity_ids}
 
@@ -302,6 +310,7 @@ class GraphStore:
         """Dated relations of one entity (or between it and `other`), oldest first."""
         after_date, after_key = after if after else (None, None)
         query = pages.TIMELINE_BETWEEN_PAGE if relation_filter.other else pages.TIMELINE_PAGE
+        query = typed(query, relation_filter)
         rows = await self._read(
             query,
             id=entity_id,
@@ -317,6 +326,7 @@ class GraphStore:
 
     async def timeline_count(self, entity_id: str, relation_filter: RelationFilter) -> int:
         query = pages.TIMELINE_BETWEEN_COUNT if relation_filter.other else pages.TIMELINE_COUNT
+        query = typed(query, relation_filter)
         rows = await self._read(query, id=entity_id, **relation_filter.params())
         return int(rows[0]["total"]) if rows else 0
 
@@ -353,7 +363,8 @@ class GraphStore:
         self, relation_filter: RelationFilter, limit: int
     ) -> list[EntityRelation]:
         """Relations anywhere in the graph that pass the filter (by status, type, date)."""
-        rows = await self._read(_ALL_RELATIONS, limit=limit, **relation_filter.params())
+        query = typed(_ALL_RELATIONS, relation_filter)
+        rows = await self._read(query, limit=limit, **relation_filter.params())
         return [self._entity_relation(row, "entity_id") for row in rows]
 
     async def neighbors(
