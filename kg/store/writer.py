@@ -30,9 +30,9 @@ from kg.ontology import EntityType, RelationType, relation_rules
 _ARTICLES = """
 UNWIND $rows AS row
 MERGE (a:Article {id: row.id})
-WITH a, row, coalesce(a.relation_keys, []) AS previous
+WITH a, row, coalesce(a.relation_keys, []) AS previous, a.title IS NULL AS new
 SET a += row
-RETURN a.id AS id, previous
+RETURN a.id AS id, previous, new
 """
 
 _DROP_SENTENCE_MENTIONS = """
@@ -51,6 +51,22 @@ MATCH (a:Article {id: row.article_id})
 MERGE (s:Sentence {id: row.id})
 SET s += row
 MERGE (a)-[:HAS_SENTENCE]->(s)
+"""
+
+# An article new to the graph has no sentences or mentions yet: they are created, not merged
+# (no lookup, no lock on what cannot exist), its sentences from one match of the article.
+_NEW_SENTENCES = """
+UNWIND $rows AS row
+MATCH (a:Article {id: row.id})
+UNWIND row.sentences AS sentence
+CREATE (a)-[:HAS_SENTENCE]->(s:Sentence)
+SET s = sentence
+"""
+
+_NEW_MENTIONS = """
+UNWIND $rows AS row
+MATCH (s:Sentence {id: row.sentence}), (e:Entity {id: row.entity})
+CREATE (s)-[:MENTIONS]->(e)
 """
 
 _TYPE_CONFLICTS = """
@@ -97,17 +113,21 @@ _RELATIONS = """
 UNWIND $rows AS row
 MATCH (s:Entity {{id: row.subject}}), (o:Entity {{id: row.object}})
 MERGE (s)-[r:{rel_type} {{key: row.key}}]-{arrow}(o)
-ON CREATE SET r += row.props, r.sources = [], r.evidence_articles = [], r.evidence_sentences = [],
-              r.evidence_texts = [], r.evidence_starts = [], r.evidence_ends = []
+ON CREATE SET r += row.props, r.sources = [row.article],
+              r.evidence_articles = row.evidence.articles,
+              r.evidence_sentences = row.evidence.sentences,
+              r.evidence_texts = row.evidence.texts,
+              r.evidence_starts = row.evidence.starts,
+              r.evidence_ends = row.evidence.ends
 ON MATCH SET r.attributed_to = r.attributed_to + [x IN row.props.attributed_to
                                                   WHERE NOT x IN r.attributed_to],
-             r.topics = r.topics + [x IN row.props.topics WHERE NOT x IN r.topics]
-SET r.sources = r.sources + [row.article],
-    r.evidence_articles = r.evidence_articles + row.evidence.articles,
-    r.evidence_sentences = r.evidence_sentences + row.evidence.sentences,
-    r.evidence_texts = r.evidence_texts + row.evidence.texts,
-    r.evidence_starts = r.evidence_starts + row.evidence.starts,
-    r.evidence_ends = r.evidence_ends + row.evidence.ends
+             r.topics = r.topics + [x IN row.props.topics WHERE NOT x IN r.topics],
+             r.sources = r.sources + [row.article],
+             r.evidence_articles = r.evidence_articles + row.evidence.articles,
+             r.evidence_sentences = r.evidence_sentences + row.evidence.sentences,
+             r.evidence_texts = r.evidence_texts + row.evidence.texts,
+             r.evidence_starts = r.evidence_starts + row.evidence.starts,
+             r.evidence_ends = r.evidence_ends + row.evidence.ends
 """
 
 _MENTIONS = """
@@ -213,22 +233,21 @@ async def write_article_graphs(
         query = _RETRACT.format(rel_type=RelationType(rel_type).value)
         await (await tx.run(query, rows=rows)).consume()
 
-    counts = [{"id": g.article.id, "count": len(g.article.sentences)} for g in graphs]
-    await (await tx.run(_DROP_SENTENCE_MENTIONS, rows=counts)).consume()
-    sentence_rows = [
-        {
-            "id": sentence_id(g.article.id, s.index),
-            "article_id": g.article.id,
-            "index": s.index,
-            "text": s.text,
-            "start": s.start,
-            "end": s.end,
-            "boilerplate": s.boilerplate,
-        }
+    new = {row["id"] for row in previous if row["new"]}
+    counts = [
+        {"id": g.article.id, "count": len(g.article.sentences)}
         for g in graphs
-        for s in g.article.sentences
+        if g.article.id not in new
     ]
-    await (await tx.run(_SENTENCES, rows=sentence_rows)).consume()
+    if counts:
+        await (await tx.run(_DROP_SENTENCE_MENTIONS, rows=counts)).consume()
+    sentences = {g.article.id: _sentence_rows(g) for g in graphs}
+    if new:
+        rows = [{"id": i, "sentences": sentences[i]} for i in ids if i in new]
+        await (await tx.run(_NEW_SENTENCES, rows=rows)).consume()
+    if len(new) < len(ids):
+        rows = [row for i in ids if i not in new for row in sentences[i]]
+        await (await tx.run(_SENTENCES, rows=rows)).consume()
 
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in entity_rows:
@@ -245,21 +264,40 @@ async def write_article_graphs(
         query = _RELATIONS.format(rel_type=rel_type, arrow=arrow)
         await (await tx.run(query, rows=rows)).consume()
 
-    mention_rows = [
-        {"sentence": sentence_id(g.article.id, index), "entity": entity_id}
-        for g in graphs
-        for index, entity_id in g.mentions
-    ]
-    await (await tx.run(_MENTIONS, rows=mention_rows)).consume()
+    for query, chosen in ((_NEW_MENTIONS, True), (_MENTIONS, False)):
+        mention_rows = [
+            {"sentence": sentence_id(g.article.id, index), "entity": entity_id}
+            for g in graphs
+            if (g.article.id in new) == chosen
+            for index, entity_id in dict.fromkeys(g.mentions)  # once each, in order
+        ]
+        if mention_rows:
+            await (await tx.run(query, rows=mention_rows)).consume()
     return [
         WriteSummary(
             article_id=g.article.id,
             entities=len(g.entities),
             relations=len(g.relations),
-            sentences=len(g.article.sentences),
+            sentences=len(sentences[g.article.id]),
             mentions=len(g.mentions),
         )
         for g in graphs
+    ]
+
+
+def _sentence_rows(graph: ArticleGraph) -> list[dict[str, Any]]:
+    article_id = graph.article.id
+    return [
+        {
+            "id": sentence_id(article_id, s.index),
+            "article_id": article_id,
+            "index": s.index,
+            "text": s.text,
+            "start": s.start,
+            "end": s.end,
+            "boilerplate": s.boilerplate,
+        }
+        for s in graph.article.sentences
     ]
 
 
