@@ -142,7 +142,10 @@ class GraphStore:
         @unit_of_work(timeout=self._timeout)
         async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
             result = await tx.run(cypher, params)
-            return await result.data()
+            # Every statement returns maps, lists and scalars only, which arrive as Python
+            # values: no need for Result.data(), whose deep copy was 15% of a busy API's CPU.
+            keys = result.keys()
+            return [dict(zip(keys, record, strict=True)) async for record in result]
 
         self.statements += 1
         with translated_errors("reading the graph"):
