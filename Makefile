@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve stop test test-slow fuzz load lint typecheck check export-schema clean
+.PHONY: install run serve stop test test-slow fuzz load bench bench-quick lint typecheck check export-schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -48,6 +48,14 @@ fuzz: install
 
 load: install
 	$(BIN)/python -m bench.load_api http://127.0.0.1:8000/graphql --clients 50 --seconds 60 --docs docs/load-test.md
+
+# Benchmarks on their own Neo4j (27687/27474, .kg/neo4j-bench) and API (28000): load, query
+# latency against raw Cypher, throughput; writes docs/benchmarks.md and docs/benchmarks.json.
+bench: install
+	$(BIN)/python -m bench.run --sizes 1000,100000
+
+bench-quick: install
+	$(BIN)/python -m bench.run --sizes 10000
 
 lint: install
 	$(BIN)/ruff check kg loaders tests bench

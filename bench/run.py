@@ -1,0 +1,238 @@
+"""Every benchmark in one run: a dedicated Neo4j, the load, the API, latency and throughput.
+
+    python -m bench.run --sizes 10000          # make bench-quick
+    python -m bench.run --sizes 1000,100000    # make bench (--with-1m adds 1,000,000)
+
+It runs its own Neo4j (Bolt 27687, HTTP 27474, home .kg/neo4j-bench). Before each size it
+stops it, deletes the files of its `neo4j` database and starts it again: an empty graph
+whatever the last run left (emptying 100k entities with Cypher runs out of transaction
+memory), and the heap and page cache asked for apply. It then loads the synthetic corpus
+(bench.bench_load.run, which leaves the graph loaded), starts `kg serve --workers 2` on
+port 28000 against it, measures query latency (bench.bench_queries) and, at the largest size,
+throughput (bench.bench_api), then stops the API. Neo4j is stopped at the end, also on
+failure. The tables are printed and written to docs/benchmarks.md and docs/benchmarks.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import inspect
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bench import bench_api, bench_load, bench_queries, report
+from kg import neo4j_server
+from kg.config import Settings
+from kg.store import create_driver
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_settings(args: argparse.Namespace) -> Settings:
+    """Settings for the bench's own Neo4j, whatever the shell's NEO4J_* say."""
+    return Settings(
+        _env_file=None,
+        neo4j_uri=f"bolt://127.0.0.1:{args.bolt_port}",
+        neo4j_user="neo4j",
+        neo4j_password=SecretStr(args.password),
+        neo4j_database="neo4j",
+        neo4j_http_port=args.http_port,
+        neo4j_home=Path(args.home),
+        neo4j_heap=args.heap,
+        neo4j_pagecache=args.pagecache,
+        query_timeout_s=60.0,
+    )
+
+
+def fresh_start(settings: Settings) -> int:
+    """Stop the bench Neo4j, delete its database's files (never `system`), start it; its pid."""
+    home = settings.neo4j_home.expanduser().resolve()
+    if home in {ROOT / ".kg" / "neo4j", ROOT / ".kg" / "neo4j-test"}:
+        raise SystemExit(f"refusing to wipe {home}: it is not a bench home")
+    if settings.neo4j_database == "system":
+        raise SystemExit("refusing to wipe the system database")
+    neo4j_server.stop(settings)
+    for folder in ("databases", "transactions"):
+        shutil.rmtree(home / "data" / folder / settings.neo4j_database, ignore_errors=True)
+    return neo4j_server.start(settings).pid or 0
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`kg serve --workers 2` against the bench Neo4j until /health answers; stopped after."""
+    env = {
+        **os.environ,
+        "NEO4J_URI": settings.neo4j_uri,
+        "NEO4J_USER": settings.neo4j_user,
+        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "NEO4J_DATABASE": settings.neo4j_database,
+        "KG_API_HOST": "127.0.0.1",
+        "KG_API_PORT": str(port),
+        "KG_REQUIRE_KEY_FOR_QUERIES": "false",
+        "KG_GRAPHQL_FEDERATION": "false",
+        "KG_MAX_PAGE_SIZE": "100",
+    }
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own CLI, no shell
+            [*command, "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/health", process, log_path)
+        yield process
+    finally:
+        _stop(process)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310
+            if answer.status == 200:
+                return
+        time.sleep(0.5)
+    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
+    raise RuntimeError(f"the API did not come up at {url}:\n{tail}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the API's process group (the supervisor and its workers), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+async def _neo4j_version(settings: Settings) -> str:
+    driver = create_driver(settings)
+    try:
+        result = await driver.execute_query(
+            "CALL dbms.components() YIELD versions RETURN versions[0] AS v",
+            database_=settings.neo4j_database,
+        )
+        return str(result.records[0]["v"])
+    finally:
+        await driver.close()
+
+
+async def _load(size: int, naive_articles: int, settings: Settings) -> dict[str, Any]:
+    """bench.bench_load.run, whether it is a coroutine function or a plain one."""
+    result: Any = bench_load.run(size, naive_articles, settings)
+    if inspect.isawaitable(result):
+        result = await result
+    return dict(result)
+
+
+def one_size(
+    args: argparse.Namespace, settings: Settings, size: int, largest: bool, neo4j_pid: int
+) -> dict[str, Any]:
+    """Load, serve, measure one size of the corpus."""
+    print(f"== {size:,} entities: loading", flush=True)
+    started = time.perf_counter()
+    out: dict[str, Any] = {"load": asyncio.run(_load(size, args.naive_articles, settings))}
+    print(f"   loaded in {time.perf_counter() - started:.0f} s: {out['load']}", flush=True)
+    url = f"http://127.0.0.1:{args.api_port}/graphql"
+    with serving(settings, args.api_port, ROOT / ".kg" / "bench" / f"api-{size}.log") as api:
+        print(f"== {size:,} entities: query latency", flush=True)
+        cpu = bench_api.CpuWatch({"api": api.pid, "neo4j": neo4j_pid}, own="bench")
+        latency = asyncio.run(bench_queries.run(url, settings, args.n, args.warmup))
+        out.update(latency, latency_cpu_s=cpu.used())
+        print(bench_queries.table(latency), flush=True)
+        if largest and args.api_seconds > 0:
+            watch = {"api": api.pid, "neo4j": neo4j_pid}
+            print(f"== {size:,} entities: API throughput", flush=True)
+            figures = {}
+            for client in ("raw", "httpx"):
+                figures[client] = asyncio.run(
+                    bench_api.run(url, settings, args.api_clients, args.api_seconds, client, watch)
+                )
+                print(json.dumps(figures[client]), flush=True)
+            out["api"] = {**figures["raw"], "httpx_client": figures["httpx"]}
+    # Kept as it comes, so that a later failure does not lose what was measured.
+    (ROOT / ".kg" / "bench" / f"results-{size}.json").write_text(json.dumps(out, indent=2))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,100000", help="comma-separated entity counts")
+    parser.add_argument("--with-1m", action="store_true", help="add 1,000,000 entities")
+    parser.add_argument("--n", type=int, default=200, help="measurements per query and side")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--naive-articles", type=int, default=200)
+    parser.add_argument("--api-clients", type=int, default=32)
+    parser.add_argument("--api-seconds", type=float, default=20.0, help="0 leaves it out")
+    parser.add_argument("--api-port", type=int, default=28000)
+    parser.add_argument("--bolt-port", type=int, default=27687)
+    parser.add_argument("--http-port", type=int, default=27474)
+    parser.add_argument(
+        "--home", default=str(ROOT / ".kg" / "neo4j-bench"), help="its database is wiped"
+    )
+    parser.add_argument("--password", default="kg-bench-password")
+    parser.add_argument("--heap", default="2g")
+    parser.add_argument("--pagecache", default="2g")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="where the docs go")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if args.with_1m:
+        sizes = sorted({*sizes, 1_000_000})
+    settings = bench_settings(args)
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    git_at_start = report.git_state()
+    results: dict[int, dict[str, Any]] = {}
+    version = ""
+    try:
+        for size in sizes:
+            print(f"== Neo4j: a fresh database in {settings.neo4j_home}", flush=True)
+            pid = fresh_start(settings)
+            version = version or asyncio.run(_neo4j_version(settings))
+            results[size] = one_size(args, settings, size, size == sizes[-1], pid)
+    finally:
+        print("== Neo4j: stopping", flush=True)
+        neo4j_server.stop(settings)
+    meta = {
+        "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "wall_s": round(time.perf_counter() - started, 1),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "machine": report.machine(version, args.heap, args.pagecache),
+        "git_at_start": git_at_start,
+    }
+    doc = report.build(results, meta)
+    text = report.markdown(doc)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "benchmarks.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    (args.out / "benchmarks.md").write_text(text, encoding="utf-8")
+    print(text)
+    print(f"wrote {args.out / 'benchmarks.md'} and {args.out / 'benchmarks.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
