@@ -34,11 +34,13 @@ BATCH_SIZE = 500  # articles per transaction: about 5,000 relations with their e
 
 async def _empty(driver: AsyncDriver, database: str) -> None:
     async with driver.session(database=database) as session:
-        await (
-            await session.run(
-                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-            )
-        ).consume()
+        # Relationships first, then nodes: DETACH DELETE of 10,000 nodes at once takes the
+        # hubs' thousands of relationships with it and runs out of transaction memory at 100k.
+        for statement in (
+            "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+            "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS",
+        ):
+            await (await session.run(statement)).consume()
 
 
 async def _batched(store: GraphStore, graphs: Iterable[ArticleGraph], batch_size: int) -> int:
