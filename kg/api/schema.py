@@ -5,7 +5,7 @@ kg.api.limits. `build_schema` gives the plain schema, or the Apollo Federation 2
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -48,7 +48,7 @@ from kg.api.types import (
 )
 from kg.config import Settings
 from kg.errors import InvalidArticle, InvalidDocument, QueryTimeout, StoreError, StoreUnavailable
-from kg.store import EntityRelation
+from kg.store import EntityRelation, RelationFilter
 
 MAX_PATH_LENGTH = 6
 
@@ -154,15 +154,7 @@ class Query:
         types: list[RelationType] | None = None,
         first: int = 100,
     ) -> list[Relation]:
-        chosen = relation_filter(
-            types,
-            Direction.BOTH,
-            None,
-            date_from,
-            date_to,
-            str(other) if other else None,
-            asks_for(info, "evidence"),
-        )
+        chosen = _timeline_filter(info, types, other, date_from, date_to)
         found = await info.context.store.timeline(str(entity), chosen, check_first(info, first))
         return _relations(info, found)
 
@@ -183,20 +175,11 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> RelationConnection:
-        chosen = relation_filter(
-            types,
-            Direction.BOTH,
-            None,
-            date_from,
-            date_to,
-            str(other) if other else None,
-            asks_for(info, "evidence"),
-        )
+        chosen = _timeline_filter(info, types, other, date_from, date_to)
         position = decode_cursor("timeline", after, 2)
         store = info.context.store
         page = await store.timeline_page(str(entity), chosen, check_first(info, first), position)
-        for item in page.items:
-            info.context.loaders.prime_entities((item.subject, item.object))
+        _prime_ends(info, page.items)
         return relation_connection(
             "timeline", page, after is not None, lambda: store.timeline_count(str(entity), chosen)
         )
@@ -238,10 +221,28 @@ async def _nothing() -> None:
     return None
 
 
-def _relations(info: KgInfo, found: list[EntityRelation]) -> list[Relation]:
+def _prime_ends(info: KgInfo, found: Sequence[EntityRelation]) -> None:
+    """Both ends came with the relations: later loads of them need no query."""
     for item in found:
         info.context.loaders.prime_entities((item.subject, item.object))
+
+
+def _relations(info: KgInfo, found: list[EntityRelation]) -> list[Relation]:
+    _prime_ends(info, found)
     return [Relation.of(item) for item in found]
+
+
+def _timeline_filter(
+    info: KgInfo,
+    types: list[Any] | None,
+    other: strawberry.ID | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> RelationFilter:
+    """A timeline's filter: both directions, any status, evidence only when selected."""
+    evidence = asks_for(info, "evidence")
+    other_id = str(other) if other else None
+    return relation_filter(types, Direction.BOTH, None, date_from, date_to, other_id, evidence)
 
 
 @strawberry.input(description="An article to load: its text as given, or a JSON article.")
