@@ -247,6 +247,18 @@ def _run(
     return done
 
 
+# Settings docker-compose.yml gives the official image too (tests/test_deploy_files.py checks).
+SHARED_SETTINGS = {
+    "dbms.usage_report.enabled": "false",
+    "client.allow_telemetry": "false",
+    # With keep-alive for requests on (the default, STREAMING), Neo4j tells drivers a receive
+    # timeout, and the Python driver then runs every socket read under a timer task: that was
+    # half of its CPU for a 100-row answer (docs/performance.md). kg's reads are bounded by
+    # their transaction timeout (KG_QUERY_TIMEOUT) instead.
+    "server.bolt.connection_keep_alive_for_requests": "OFF",
+}
+
+
 def _write_conf(settings: Settings, home: Path) -> None:
     """Rewritten on every start so that changed settings apply; only real 5.x keys."""
     bolt, http = settings.bolt_port, settings.neo4j_http_port
@@ -261,8 +273,7 @@ def _write_conf(settings: Settings, home: Path) -> None:
         "server.memory.heap.initial_size": settings.neo4j_heap,
         "server.memory.heap.max_size": settings.neo4j_heap,
         "server.memory.pagecache.size": settings.neo4j_pagecache,
-        "dbms.usage_report.enabled": "false",
-        "client.allow_telemetry": "false",
+        **SHARED_SETTINGS,
         "dbms.security.auth_enabled": "true",
         "initial.dbms.default_database": settings.neo4j_database,  # used at first start only
         **{f"server.directories.{d}": d for d in ("data", "logs", "run", "plugins", "import")},

@@ -24,6 +24,7 @@ from packaging.version import Version
 from pydantic import AliasChoices
 
 from kg.config import NEO4J_VERSION, Settings
+from kg.neo4j_server import SHARED_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -245,6 +246,17 @@ def test_compose_neo4j_memory_matches_settings_defaults() -> None:
         match = INTERPOLATION.match(value)
         if match:
             assert match["name"] == env_name, key
+
+
+def _image_env_name(setting: str) -> str:
+    """The official image's variable for a neo4j.conf key: _ doubled, then . as _."""
+    return "NEO4J_" + setting.replace("_", "__").replace(".", "_")
+
+
+def test_compose_neo4j_has_the_settings_the_project_runner_writes() -> None:
+    env = _environment("neo4j")
+    for setting, value in SHARED_SETTINGS.items():
+        assert env.get(_image_env_name(setting)) == value, setting
 
 
 # ---- Dockerfile ------------------------------------------------------------------------------

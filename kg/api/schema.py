@@ -136,10 +136,7 @@ class Query:
             length=len(path.relations),
             entities=[entity_view(e) for e in path.entities],
             relations=[
-                Relation(
-                    relation=r, subject_entity=on_path[r.subject], object_entity=on_path[r.object]
-                )
-                for r in path.relations
+                Relation.between(r, on_path[r.subject], on_path[r.object]) for r in path.relations
             ],
         )
 
@@ -188,12 +185,12 @@ class Query:
     async def articles(self, info: KgInfo, first: int = 20) -> list[Article]:
         found = await info.context.store.articles(check_first(info, first))
         info.context.loaders.article.prime_many({a.id: a for a in found})
-        return [Article(article=a) for a in found]
+        return [Article.of(a) for a in found]
 
     @strawberry.field(description="One article by id, or null.")
     async def article(self, info: KgInfo, id: strawberry.ID) -> Article | None:
         found = await info.context.loaders.article.load(str(id))
-        return Article(article=found) if found else None
+        return Article.of(found) if found else None
 
     @strawberry.field(
         description=(
@@ -214,7 +211,7 @@ class Query:
         )
         if entity is not None and kind in ("", entity.type):
             return entity_view(entity)  # an entity's id wins over an article's (see README 2a)
-        return Article(article=article) if article is not None else None
+        return Article.of(article) if article is not None else None
 
 
 async def _nothing() -> None:
@@ -310,7 +307,7 @@ class Subscription:
                 for item in event.relations:
                     context.loaders.prime_entities((item.subject, item.object))
                 yield ArticleLoaded(
-                    article=Article(article=event.article),
+                    article=Article.of(event.article),
                     relations=[Relation.of(item) for item in event.relations],
                 )
 
@@ -351,7 +348,7 @@ class Mutation:
             relations = tuple(stated.get(summary.article_id, ()))
             bus.publish(ArticleLoadedEvent(found[summary.article_id], relations))
         return IngestArticleSuccess(
-            article=Article(article=found[summary.article_id]),
+            article=Article.of(found[summary.article_id]),
             extractor=loaded.extractor,
             entities=summary.entities,
             relations=summary.relations,

@@ -105,34 +105,27 @@ class Node:
     def id(self) -> strawberry.ID:
         raise NotImplementedError  # every implementing type answers it
 
+    @classmethod
+    def resolve_type(cls, obj: Any, info: Any, abstract_type: Any) -> str:
+        # Every object is built as its own concrete type (`Person` for a :Person), so its name
+        # is the answer; Strawberry's general resolver first looks for casts among all the
+        # possible types, a tenth of a long list's cost.
+        return type(obj).__strawberry_definition__.name  # type: ignore[no-any-return]  # set by strawberry.type
+
 
 @strawberry.interface(description="A real-world thing named in the news: person, country, ...")
 class Entity(Node):
+    # Plain values, copied from the domain object by entity_view: a field without a resolver
+    # is read straight off the object, where a resolver costs a call chain per field.
     entity: strawberry.Private[domain.Entity]
-
-    @strawberry.field(description="Stable slug of the canonical name, the same in every article.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.entity.id)
-
-    @strawberry.field(description="The node label.")
-    def type(self) -> EntityType:  # type: ignore[valid-type]  # enum built from the ontology
-        return _EntityType(self.entity.type)  # type: ignore[no-any-return]  # same
-
-    @strawberry.field(description="The canonical name.")
-    def name(self) -> str:
-        return self.entity.name
-
-    @strawberry.field(description="Every other name the articles use for it.")
-    def aliases(self) -> list[str]:
-        return list(self.entity.aliases)
-
-    @strawberry.field(description="Wikidata QID, where known.")
-    def wikidata(self) -> str | None:
-        return self.entity.wikidata
-
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.entity.description
+    id: strawberry.ID = strawberry.field(
+        description="Stable slug of the canonical name, the same in every article."
+    )
+    type: EntityType = strawberry.field(description="The node label.")  # type: ignore[valid-type]  # enum built from the ontology
+    name: str = strawberry.field(description="The canonical name.")
+    aliases: list[str] = strawberry.field(description="Every other name the articles use for it.")
+    wikidata: str | None = strawberry.field(description="Wikidata QID, where known.")
+    description: str | None = strawberry.field()
 
     @strawberry.field(description="Relations of this entity; MET_WITH and the like both ways.")
     async def relations(
@@ -224,9 +217,22 @@ def _entity_class(label: str) -> type[Entity]:
 ENTITY_TYPES: dict[str, type[Entity]] = {t.value: _entity_class(t.value) for t in _EntityType}
 
 
+_ENTITY_TYPE_MEMBERS = {member.value: member for member in _EntityType}
+_RELATION_TYPE_MEMBERS = {member.value: member for member in _RelationType}
+_STATUS_MEMBERS = {member.value: member for member in _Status}
+
+
 def entity_view(entity: domain.Entity) -> Entity:
     """The GraphQL object of an entity: `Person` for a :Person."""
-    return ENTITY_TYPES[entity.type](entity=entity)
+    return ENTITY_TYPES[entity.type](
+        entity=entity,
+        id=strawberry.ID(entity.id),
+        type=_ENTITY_TYPE_MEMBERS[entity.type],
+        name=entity.name,
+        aliases=list(entity.aliases),
+        wikidata=entity.wikidata,
+        description=entity.description,
+    )
 
 
 @strawberry.type(description="An entity near another, and how many hops away.")
@@ -238,145 +244,136 @@ class Neighbor:
 @strawberry.type(description="The verbatim sentence of an article that states a relation.")
 class Evidence:
     evidence: strawberry.Private[domain.Evidence]
+    text: str = strawberry.field(description="The sentence, verbatim.")
+    start: int | None = strawberry.field(
+        description="Character offset into the article's stored text."
+    )
+    end: int | None = strawberry.field(
+        description="End offset (exclusive): article.text[start:end] == text."
+    )
+    sentence_index: int | None = strawberry.field()
 
-    @strawberry.field(description="The sentence, verbatim.")
-    def text(self) -> str:
-        return self.evidence.text
-
-    @strawberry.field(description="Character offset into the article's stored text.")
-    def start(self) -> int | None:
-        return self.evidence.start
-
-    @strawberry.field(description="End offset (exclusive): article.text[start:end] == text.")
-    def end(self) -> int | None:
-        return self.evidence.end
-
-    @strawberry.field
-    def sentence_index(self) -> int | None:
-        return self.evidence.sentence_index
+    @classmethod
+    def of(cls, evidence: domain.Evidence) -> Evidence:
+        return cls(
+            evidence=evidence,
+            text=evidence.text,
+            start=evidence.start,
+            end=evidence.end,
+            sentence_index=evidence.sentence_index,
+        )
 
     @strawberry.field
     async def article(self, info: KgInfo) -> Article | None:
         if self.evidence.article_id is None:
             return None
         found = await info.context.loaders.article.load(self.evidence.article_id)
-        return Article(article=found) if found else None
+        return Article.of(found) if found else None
+
+
+async def _relation_place(root: Relation, info: KgInfo) -> Entity | None:
+    if root.relation.place is None:
+        return None
+    found = await info.context.loaders.entity.load(root.relation.place)
+    return entity_view(found) if found else None
+
+
+async def _relation_attributed_to(root: Relation, info: KgInfo) -> list[Entity]:
+    found = await info.context.loaders.entity.load_many(list(root.relation.attributed_to))
+    return [entity_view(e) for e in found if e is not None]
+
+
+async def _relation_sources(root: Relation, info: KgInfo) -> list[Article]:
+    found = await info.context.loaders.article.load_many(list(root.relation.sources))
+    return [Article.of(a) for a in found if a is not None]
 
 
 @strawberry.type(description="A fact: subject, type, object, with qualifiers and evidence.")
 class Relation:
-    # Both ends come with the relation from the store: resolving them is not a query, and the
-    # resolvers stay synchronous (a coroutine per field is most of the cost of a long list).
+    # Plain values copied by `of` (see Entity); both ends come with the relation from the
+    # store, so resolving them is not a query. Only fields that load something have resolvers.
     relation: strawberry.Private[domain.Relation]
-    subject_entity: strawberry.Private[domain.Entity]
-    object_entity: strawberry.Private[domain.Entity]
+    key: str = strawberry.field(description="The identity: type|subject|object|date.")
+    type: RelationType = strawberry.field()  # type: ignore[valid-type]  # ontology enum
+    subject: Entity = strawberry.field()
+    object: Entity = strawberry.field()
+    status: Status = strawberry.field()  # type: ignore[valid-type]  # ontology enum
+    date: str | None = strawberry.field(description="ISO date, partial (2024-06) or a range (a/b).")
+    date_text: str | None = strawberry.field(description="The words the date came from.")
+    place: Entity | None = strawberry.field(
+        resolver=_relation_place, description="Where it happened."
+    )
+    quantity: float | None = strawberry.field()
+    quantity_qualifier: str | None = strawberry.field(description="over, about, at least, up to")
+    claim: str | None = strawberry.field(description="What is alleged (ACCUSED).")
+    as_: str | None = strawberry.field(name="as", description="The label given (DESIGNATED).")
+    role: str | None = strawberry.field(
+        description="The office held (OFFICIAL_OF, HEADS, MEMBER_OF)."
+    )
+    topics: list[str] = strawberry.field()
+    confidence: float | None = strawberry.field()
+    attributed_to: list[Entity] = strawberry.field(
+        resolver=_relation_attributed_to, description="Who says so."
+    )
+    evidence: list[Evidence] = strawberry.field(
+        description="Every sentence, in every article, that states it."
+    )
+    sources: list[Article] = strawberry.field(
+        resolver=_relation_sources, description="Every article that states it."
+    )
 
     @classmethod
     def of(cls, item: EntityRelation) -> Relation:
-        return cls(relation=item.relation, subject_entity=item.subject, object_entity=item.object)
+        return cls.between(item.relation, item.subject, item.object)
 
-    @strawberry.field(description="The identity: type|subject|object|date.")
-    def key(self) -> str:
-        return self.relation.key
-
-    @strawberry.field
-    def type(self) -> RelationType:  # type: ignore[valid-type]
-        return _RelationType(self.relation.type)  # type: ignore[no-any-return]  # ontology enum
-
-    @strawberry.field
-    def subject(self) -> Entity:
-        return entity_view(self.subject_entity)
-
-    @strawberry.field
-    def object(self) -> Entity:
-        return entity_view(self.object_entity)
-
-    @strawberry.field
-    def status(self) -> Status:  # type: ignore[valid-type]
-        return _Status(self.relation.status)  # type: ignore[no-any-return]  # ontology enum
-
-    @strawberry.field(description="ISO date, partial (2024-06) or a range (a/b).")
-    def date(self) -> str | None:
-        return self.relation.date
-
-    @strawberry.field(description="The words the date came from.")
-    def date_text(self) -> str | None:
-        return self.relation.date_text
-
-    @strawberry.field(description="Where it happened.")
-    async def place(self, info: KgInfo) -> Entity | None:
-        if self.relation.place is None:
-            return None
-        found = await info.context.loaders.entity.load(self.relation.place)
-        return entity_view(found) if found else None
-
-    @strawberry.field
-    def quantity(self) -> float | None:
-        return self.relation.quantity
-
-    @strawberry.field(description="over, about, at least, up to")
-    def quantity_qualifier(self) -> str | None:
-        return self.relation.quantity_qualifier
-
-    @strawberry.field(description="What is alleged (ACCUSED).")
-    def claim(self) -> str | None:
-        return self.relation.claim
-
-    @strawberry.field(name="as", description="The label given (DESIGNATED).")
-    def as_(self) -> str | None:
-        return self.relation.as_
-
-    @strawberry.field(description="The office held (OFFICIAL_OF, HEADS, MEMBER_OF).")
-    def role(self) -> str | None:
-        return self.relation.role
-
-    @strawberry.field
-    def topics(self) -> list[str]:
-        return list(self.relation.topics)
-
-    @strawberry.field
-    def confidence(self) -> float | None:
-        return self.relation.confidence
-
-    @strawberry.field(description="Who says so.")
-    async def attributed_to(self, info: KgInfo) -> list[Entity]:
-        found = await info.context.loaders.entity.load_many(list(self.relation.attributed_to))
-        return [entity_view(e) for e in found if e is not None]
-
-    @strawberry.field(description="Every sentence, in every article, that states it.")
-    def evidence(self) -> list[Evidence]:
-        return [Evidence(evidence=e) for e in self.relation.evidence]
-
-    @strawberry.field(description="Every article that states it.")
-    async def sources(self, info: KgInfo) -> list[Article]:
-        found = await info.context.loaders.article.load_many(list(self.relation.sources))
-        return [Article(article=a) for a in found if a is not None]
+    @classmethod
+    def between(
+        cls, relation: domain.Relation, subject: domain.Entity, object_: domain.Entity
+    ) -> Relation:
+        """The view of a relation whose two ends are these entities."""
+        return cls(
+            relation=relation,
+            key=relation.key,
+            type=_RELATION_TYPE_MEMBERS[relation.type],
+            subject=entity_view(subject),
+            object=entity_view(object_),
+            status=_STATUS_MEMBERS[relation.status],
+            date=relation.date,
+            date_text=relation.date_text,
+            quantity=relation.quantity,
+            quantity_qualifier=relation.quantity_qualifier,
+            claim=relation.claim,
+            as_=relation.as_,
+            role=relation.role,
+            topics=list(relation.topics),
+            confidence=relation.confidence,
+            evidence=[Evidence.of(e) for e in relation.evidence],
+        )
 
 
 @strawberry.type(description="One sentence of an article, with offsets into its stored text.")
 class Sentence:
     sentence: strawberry.Private[domain.Sentence]
     article_id: strawberry.Private[str]
+    index: int
+    text: str
+    start: int
+    end: int
+    boilerplate: bool = strawberry.field(
+        description="True for a publisher's appeal or other page furniture."
+    )
 
-    @strawberry.field
-    def index(self) -> int:
-        return self.sentence.index
-
-    @strawberry.field
-    def text(self) -> str:
-        return self.sentence.text
-
-    @strawberry.field
-    def start(self) -> int:
-        return self.sentence.start
-
-    @strawberry.field
-    def end(self) -> int:
-        return self.sentence.end
-
-    @strawberry.field(description="True for a publisher's appeal or other page furniture.")
-    def boilerplate(self) -> bool:
-        return self.sentence.boilerplate
+    @classmethod
+    def of(cls, sentence: domain.Sentence, article_id: str) -> Sentence:
+        return cls(
+            sentence=sentence,
+            article_id=article_id,
+            index=sentence.index,
+            text=sentence.text,
+            start=sentence.start,
+            end=sentence.end,
+            boilerplate=sentence.boilerplate,
+        )
 
     @strawberry.field(description="The relations this sentence is evidence for.")
     async def relations(self, info: KgInfo) -> list[Relation]:
@@ -394,44 +391,34 @@ class Sentence:
 @strawberry.type(description="A news article: metadata, stored text, sentences and relations.")
 class Article(Node):
     article: strawberry.Private[domain.Article]
+    id: strawberry.ID
+    title: str
+    source: str | None = strawberry.field(description="The publisher.")
+    published: str | None = strawberry.field(description="ISO 8601 date-time.")
+    updated: str | None = strawberry.field()
+    url: str | None = strawberry.field()
+    content_sha256: str = strawberry.field(description="SHA-256 of the stored text.")
+    text: str = strawberry.field(description="The stored text every offset refers to.")
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.article.id)
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.article.title
-
-    @strawberry.field(description="The publisher.")
-    def source(self) -> str | None:
-        return self.article.source
-
-    @strawberry.field(description="ISO 8601 date-time.")
-    def published(self) -> str | None:
-        return self.article.published
-
-    @strawberry.field
-    def updated(self) -> str | None:
-        return self.article.updated
-
-    @strawberry.field
-    def url(self) -> str | None:
-        return self.article.url
-
-    @strawberry.field(description="SHA-256 of the stored text.")
-    def content_sha256(self) -> str:
-        return self.article.content_sha256
-
-    @strawberry.field(description="The stored text every offset refers to.")
-    def text(self) -> str:
-        return self.article.text
+    @classmethod
+    def of(cls, article: domain.Article) -> Article:
+        return cls(
+            article=article,
+            id=strawberry.ID(article.id),
+            title=article.title,
+            source=article.source,
+            published=article.published,
+            updated=article.updated,
+            url=article.url,
+            content_sha256=article.content_sha256,
+            text=article.text,
+        )
 
     @strawberry.field
     async def sentences(self, info: KgInfo, include_boilerplate: bool = True) -> list[Sentence]:
         found = await info.context.loaders.sentences.load(self.article.id)
         return [
-            Sentence(sentence=s, article_id=self.article.id)
+            Sentence.of(s, self.article.id)
             for s in found
             if include_boilerplate or not s.boilerplate
         ]

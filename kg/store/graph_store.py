@@ -68,26 +68,24 @@ class GraphPath:
     relations: tuple[Relation, ...]
 
 
-_RELATION_RETURN = """
-RETURN e.id AS entity_id, type(r) AS type, properties(r) AS props,
-       properties(startNode(r)) AS subject, properties(endNode(r)) AS object
-"""
+# Each statement answers one row (or one per entity) holding its relations in order
+# (`WITH ... ORDER BY ... RETURN collect(...)` keeps the order): the driver's cost goes by
+# records, and a record per relation was half its CPU for a long answer (docs/performance.md).
 # At most $limit per entity: a hub's thousands of relations are paged (relation_pages).
 _RELATIONS = (
     "UNWIND $ids AS id MATCH (e:Entity {id: id})"
     " CALL (e) { MATCH (e)-[r]-(other:Entity)"
     + RELATION_WHERE
-    + " WITH r ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit RETURN r }"
-    " RETURN id AS entity_id, type(r) AS type, properties(r) AS props,"
-    " properties(startNode(r)) AS subject, properties(endNode(r)) AS object"
-    " ORDER BY entity_id, type, coalesce(r.date_start, ''), r.key"
+    + " WITH r ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit"
+    f" RETURN collect({pages.RELATION_MAP}) AS relations }}"
+    " RETURN id AS entity_id, relations"
 )
 _TIMELINE = (
     "MATCH (e:Entity {id: $id})-[r]-(other:Entity)"
     + RELATION_WHERE
     + " AND r.date_start IS NOT NULL"
-    + _RELATION_RETURN
-    + "ORDER BY r.date_start, r.date_end, type, r.key LIMIT $limit"
+    " WITH r ORDER BY r.date_start, r.date_end, type(r), r.key LIMIT $limit"
+    f" RETURN collect({pages.RELATION_MAP}) AS relations"
 )
 _TIMELINE_BETWEEN = _TIMELINE.replace(
     "MATCH (e:Entity {id: $id})-[r]-(other:Entity)",
@@ -96,8 +94,8 @@ _TIMELINE_BETWEEN = _TIMELINE.replace(
 _ALL_RELATIONS = (
     "MATCH (e:Entity)-[r]->(other:Entity)"
     + RELATION_WHERE
-    + _RELATION_RETURN
-    + "ORDER BY type, coalesce(r.date_start, ''), r.key LIMIT $limit"
+    + " WITH r ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit"
+    f" RETURN collect({pages.RELATION_MAP}) AS relations"
 )
 _SEARCH = f"""
 CALL db.index.fulltext.queryNodes('{ENTITY_NAME_INDEX}', $query) YIELD node, score
@@ -233,10 +231,11 @@ class GraphStore:
     # -- relations ----------------------------------------------------------------------------
 
     @staticmethod
-    def _entity_relation(row: dict[str, Any], owner: str) -> EntityRelation:
-        subject, object_ = records.entity_from(row["subject"]), records.entity_from(row["object"])
-        relation = records.relation_from(row["type"], subject.id, object_.id, row["props"])
-        return EntityRelation(row[owner], relation, subject, object_)
+    def _entity_relation(item: dict[str, Any], owner: str) -> EntityRelation:
+        """A relation map (pages.RELATION_MAP) as seen from the entity or article `owner`."""
+        subject, object_ = records.entity_from(item["subject"]), records.entity_from(item["object"])
+        relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
+        return EntityRelation(owner, relation, subject, object_)
 
     async def relations(
         self, entity_ids: Sequence[str], relation_filter: RelationFilter, limit: int = 100
@@ -247,7 +246,8 @@ class GraphStore:
         rows = await self._read(query, ids=list(entity_ids), limit=limit, **params)
         found: dict[str, list[EntityRelation]] = {entity_id: [] for entity_id in entity_ids}
         for row in rows:
-            found[row["entity_id"]].append(self._entity_relation(row, "entity_id"))
+            owner = row["entity_id"]
+            found[owner] = [self._entity_relation(item, owner) for item in row["relations"]]
         return found
 
     async def timeline(
@@ -257,16 +257,14 @@ class GraphStore:
         query = _TIMELINE_BETWEEN if relation_filter.other else _TIMELINE
         query = typed(query, relation_filter)
         rows = await self._read(query, id=entity_id, limit=limit, **relation_filter.params())
-        return [self._entity_relation(row, "entity_id") for row in rows]
+        return [self._entity_relation(item, entity_id) for row in rows for item in row["relations"]]
 
     # -- pages and counts (kg.store.pages) ------------------------------------------------------
 
     def _relation_page(
         self, owner: str, page: list[dict[str, Any]], first: int
     ) -> Page[EntityRelation]:
-        items = tuple(
-            self._entity_relation({**row, "owner": owner}, "owner") for row in page[:first]
-        )
+        items = tuple(self._entity_relation(item, owner) for item in page[:first])
         return Page(items, tuple((i.relation.key,) for i in items), len(page) > first)
 
     async def relation_pages(
@@ -368,7 +366,11 @@ class GraphStore:
         """Relations anywhere in the graph that pass the filter (by status, type, date)."""
         query = typed(_ALL_RELATIONS, relation_filter)
         rows = await self._read(query, limit=limit, **relation_filter.params())
-        return [self._entity_relation(row, "entity_id") for row in rows]
+        return [
+            self._entity_relation(item, item["subject"]["id"])
+            for row in rows
+            for item in row["relations"]
+        ]
 
     async def neighbors(
         self, entity_id: str, depth: int, types: Sequence[str], limit: int
@@ -379,10 +381,15 @@ class GraphStore:
         cypher = (
             f"MATCH (e:Entity {{id: $id}})-[rels:{type_alternation(types)}*1..{depth}]-(n:Entity)"
             " WHERE n <> e WITH n, min(size(rels)) AS distance"
-            " RETURN properties(n) AS n, distance ORDER BY distance, n.name LIMIT $limit"
+            " ORDER BY distance, n.name LIMIT $limit"
+            " RETURN collect({n: properties(n), distance: distance}) AS neighbors"
         )
         rows = await self._read(cypher, id=entity_id, limit=limit)
-        return [Neighbor(records.entity_from(row["n"]), row["distance"]) for row in rows]
+        return [
+            Neighbor(records.entity_from(item["n"]), item["distance"])
+            for row in rows
+            for item in row["neighbors"]
+        ]
 
     async def shortest_path(
         self, from_id: str, to_id: str, max_length: int, types: Sequence[str]
@@ -442,7 +449,7 @@ class GraphStore:
         rows = await self._read(_ARTICLE_RELATIONS, ids=list(article_ids))
         found: dict[str, list[EntityRelation]] = {article_id: [] for article_id in article_ids}
         for row in rows:
-            found[row["article_id"]].append(self._entity_relation(row, "article_id"))
+            found[row["article_id"]].append(self._entity_relation(row, row["article_id"]))
         return found
 
     async def dump(self) -> dict[str, list[dict[str, Any]]]:

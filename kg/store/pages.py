@@ -31,7 +31,8 @@ class Page(Generic[T]):
     has_next: bool
 
 
-_RELATION_MAP = (
+# A relation with both ends' properties: what GraphStore turns into an EntityRelation.
+RELATION_MAP = (
     "{type: type(r), props: properties(r),"
     " subject: properties(startNode(r)), object: properties(endNode(r))}"
 )
@@ -43,7 +44,7 @@ RELATION_PAGES = (
     + RELATION_WHERE
     + " AND ($after IS NULL OR r.key > $after)"
     " WITH r ORDER BY r.key LIMIT $limit"
-    f" RETURN collect({_RELATION_MAP}) AS page }}"
+    f" RETURN collect({RELATION_MAP}) AS page }}"
     " RETURN id, page"
 )
 
@@ -58,7 +59,7 @@ def _timeline_page(match: str, scope: str, pattern: str) -> str:
         " AND ($after_date IS NULL OR r.date_start > $after_date"
         "      OR (r.date_start = $after_date AND r.key > $after_key))"
         " WITH r ORDER BY r.date_start, r.key LIMIT $limit"
-        f" RETURN collect({_RELATION_MAP}) AS page }}"
+        f" RETURN collect({RELATION_MAP}) AS page }}"
         " RETURN page"
     )
 
