@@ -26,10 +26,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
+from bench.http1 import Http1Connection
 from bench.load_api import percentile, require_loopback
 from bench.query_set import build_queries, pick_targets
 from kg.config import Settings
@@ -58,22 +58,6 @@ def _ok(status: int, body: bytes) -> str | None:
     return None
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """Status, body and whether the server keeps the connection open (HTTP/1.1)."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])}
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = b""
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-            body += (await reader.readexactly(size + 2))[:-2]
-        await reader.readuntil(b"\r\n")
-    else:
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, body, headers.get("connection", "").lower() != "close"
-
-
 class Window:
     """The clock the clients share: each connects in turn (not measured), then all send for
     `seconds`. Connecting one after another lets both server workers accept some connections;
@@ -95,38 +79,22 @@ class Window:
 
 
 class _RawConnection:
-    """One keep-alive HTTP/1.1 connection that sends the same request again and again."""
+    """One keep-alive connection that sends the same request again and again."""
 
     def __init__(self, url: str, payload: bytes, request_timeout_s: float) -> None:
-        parts = urlsplit(url)
-        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
-        self._request = (
-            f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-        ).encode() + payload
-        self._timeout = request_timeout_s
-        self._stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._http = Http1Connection(url, request_timeout_s)
+        self._payload = payload
 
     async def send(self) -> str | None:
         """One request; None when it was answered well, else why not."""
         try:
-            if self._stream is None:
-                opening = asyncio.open_connection(self._host, self._port)
-                self._stream = await asyncio.wait_for(opening, self._timeout)
-            reader, writer = self._stream
-            writer.write(self._request)
-            status, body, keep = await asyncio.wait_for(_read_answer(reader), self._timeout)
+            status, body = await self._http.post(self._payload)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            self.close()
             return f"no answer ({type(exc).__name__}: {exc})"
-        if not keep:
-            self.close()
         return _ok(status, body)
 
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream[1].close()
-            self._stream = None
+        self._http.close()
 
 
 async def _raw_client(

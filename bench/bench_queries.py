@@ -1,7 +1,8 @@
 """Query latency: five GraphQL queries over HTTP, side by side with hand-written Cypher.
 
 Each question of bench/query_set.py is sent to the running API (`kg serve`) over loopback
-HTTP (httpx, one keep-alive connection) and run as one Cypher statement with the async neo4j
+HTTP (one keep-alive connection of bench/http1.py, a client that costs far less per request
+than httpx) and run as one Cypher statement with the async neo4j
 driver. Before the clock starts both answers of every question are compared and must hold the
 same items (else it fails loudly); then both sides are warmed up and the measurements are
 interleaved (question by question, the side that goes first alternating). Times include
@@ -22,9 +23,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import httpx
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
+from bench.http1 import Http1Connection
 from bench.load_api import percentile, require_loopback
 from bench.query_set import BenchQuery, build_queries, pick_targets
 from kg.config import Settings
@@ -37,11 +38,15 @@ class Mismatch(RuntimeError):
     """GraphQL and Cypher do not answer the same: the comparison would not be fair."""
 
 
-async def _graphql(http: httpx.AsyncClient, url: str, query: BenchQuery) -> dict[str, Any]:
-    response = await http.post(url, json={"query": query.graphql, "variables": query.variables})
-    body: dict[str, Any] = response.json()
-    if response.status_code != 200 or body.get("errors") or not body.get("data"):
-        raise RuntimeError(f"{query.name}: GraphQL failed: {response.text[:500]}")
+def _payload(query: BenchQuery) -> bytes:
+    return json.dumps({"query": query.graphql, "variables": query.variables}).encode()
+
+
+async def _graphql(http: Http1Connection, payload: bytes, name: str) -> dict[str, Any]:
+    status, raw = await http.post(payload)
+    body: dict[str, Any] = json.loads(raw)
+    if status != 200 or body.get("errors") or not body.get("data"):
+        raise RuntimeError(f"{name}: GraphQL failed: HTTP {status}: {raw[:500]!r}")
     return body["data"]  # type: ignore[no-any-return]
 
 
@@ -55,11 +60,13 @@ async def _cypher(driver: AsyncDriver, database: str, query: BenchQuery) -> list
         return await session.execute_read(work)
 
 
-async def check_same(
-    http: httpx.AsyncClient, url: str, driver: AsyncDriver, database: str, query: BenchQuery
-) -> int:
+AskGraphQL = Callable[[BenchQuery], Awaitable[dict[str, Any]]]
+"""Sends a question's GraphQL and answers its `data`."""
+
+
+async def check_same(ask: AskGraphQL, driver: AsyncDriver, database: str, query: BenchQuery) -> int:
     """Both sides once; they must hold the same items, and some. Returns how many."""
-    from_graphql = sorted(query.graphql_items(await _graphql(http, url, query)), key=repr)
+    from_graphql = sorted(query.graphql_items(await ask(query)), key=repr)
     from_cypher = sorted(query.raw_items(await _cypher(driver, database, query)), key=repr)
     if len(from_graphql) != len(from_cypher):
         raise Mismatch(
@@ -92,10 +99,14 @@ async def run(url: str, settings: Settings, n: int = 200, warmup: int = 20) -> d
     try:
         targets = await pick_targets(driver, database)
         queries = build_queries(targets)
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(timeout=60.0, limits=limits) as http:
-            items = {q.name: await check_same(http, url, driver, database, q) for q in queries}
-            sides = _sides(http, url, driver, database, queries)
+        http = Http1Connection(url, timeout_s=60.0)
+        try:
+
+            async def ask(query: BenchQuery) -> dict[str, Any]:
+                return await _graphql(http, _payload(query), query.name)
+
+            items = {q.name: await check_same(ask, driver, database, q) for q in queries}
+            sides = _sides(http, driver, database, queries)
             for _ in range(warmup):
                 for per_query in sides.values():
                     for call in per_query.values():
@@ -111,6 +122,8 @@ async def run(url: str, settings: Settings, n: int = 200, warmup: int = 20) -> d
                         started = time.perf_counter()
                         await call()
                         latencies[query.name][side].append(time.perf_counter() - started)
+        finally:
+            http.close()
     finally:
         await driver.close()
     return {
@@ -120,15 +133,16 @@ async def run(url: str, settings: Settings, n: int = 200, warmup: int = 20) -> d
 
 
 def _sides(
-    http: httpx.AsyncClient,
-    url: str,
+    http: Http1Connection,
     driver: AsyncDriver,
     database: str,
     queries: list[BenchQuery],
 ) -> dict[str, dict[str, Call]]:
     def graphql(query: BenchQuery) -> Call:
+        payload = _payload(query)
+
         async def call() -> int:
-            return len(query.graphql_items(await _graphql(http, url, query)))
+            return len(query.graphql_items(await _graphql(http, payload, query.name)))
 
         return call
 
