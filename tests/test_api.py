@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from kg.api.app import create_app
 from kg.config import Settings
@@ -295,6 +296,36 @@ async def test_path_to_an_unknown_entity_is_a_typed_result(
         "id": "nobody",
         "message": "no entity has the id 'nobody'",
     }
+
+
+@pytest.mark.parametrize(
+    ("ends", "expected"),
+    [
+        (
+            'from: "nobody", to: "kim-jong-un"',
+            {"__typename": "EntityNotFound", "id": "nobody"},
+        ),
+        (
+            'from: "kim-jong-un", to: "kim-jong-un"',
+            {"__typename": "Path", "length": 0, "entities": [{"id": "kim-jong-un"}]},
+        ),
+        (
+            'from: "vladimir-putin", to: "alexander-kozlov", maxLength: 1',
+            {"__typename": "NoPath", "message": "no path of at most 1 relations joins them"},
+        ),
+    ],
+    ids=["unknown-start", "same-entity", "too-far"],
+)
+async def test_each_path_outcome_is_its_own_type(
+    seeded: GraphStore, client: httpx.AsyncClient, ends: str, expected: dict[str, object]
+) -> None:
+    body = await graphql(
+        client,
+        f"""{{ path({ends}) {{ __typename
+      ... on EntityNotFound {{ id }} ... on NoPath {{ message }}
+      ... on Path {{ length entities {{ id }} }} }} }}""",
+    )
+    assert data(body)["path"] == expected
 
 
 async def test_a_page_larger_than_the_cap_is_refused_with_a_code(

@@ -119,15 +119,16 @@ class Query:
     ) -> PathResult:
         if not 1 <= max_length <= MAX_PATH_LENGTH:
             raise BadInput(f"maxLength must be between 1 and {MAX_PATH_LENGTH}, not {max_length}")
-        ends = await info.context.loaders.entity.load_many([str(from_id), str(to_id)])
-        for wanted, found in zip((from_id, to_id), ends, strict=True):
-            if found is None:
-                return EntityNotFound(id=wanted, message=f"no entity has the id {wanted!r}")
-        if from_id == to_id:
-            return Path(length=0, entities=[entity_view(e) for e in ends[:1] if e], relations=[])
-        path = await info.context.store.shortest_path(
+        # One statement finds both ends and the path between them.
+        found = await info.context.store.shortest_path(
             str(from_id), str(to_id), max_length, enum_values(types)
         )
+        for wanted, end in ((from_id, found.start), (to_id, found.end)):
+            if end is None:
+                return EntityNotFound(id=wanted, message=f"no entity has the id {wanted!r}")
+        if found.start is not None and from_id == to_id:
+            return Path(length=0, entities=[entity_view(found.start)], relations=[])
+        path = found.path
         if path is None:
             return NoPath(message=f"no path of at most {max_length} relations joins them")
         info.context.loaders.prime_entities(path.entities)

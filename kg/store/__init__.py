@@ -7,6 +7,7 @@ from kg.store.graph_store import (
     GraphPath,
     GraphStore,
     Neighbor,
+    PathSearch,
 )
 from kg.store.writer import article_batches
 
@@ -15,6 +16,7 @@ __all__ = [
     "GraphPath",
     "GraphStore",
     "Neighbor",
+    "PathSearch",
     "RelationFilter",
     "article_batches",
     "create_driver",

@@ -68,6 +68,15 @@ class GraphPath:
     relations: tuple[Relation, ...]
 
 
+@dataclass(frozen=True)
+class PathSearch:
+    """What a path question found: each end (None when no entity has its id) and the path."""
+
+    start: Entity | None
+    end: Entity | None
+    path: GraphPath | None
+
+
 # Each statement answers one row (or one per entity) holding its relations in order
 # (`WITH ... ORDER BY ... RETURN collect(...)` keeps the order): the driver's cost goes by
 # records, and a record per relation was half its CPU for a long answer (docs/performance.md).
@@ -393,26 +402,34 @@ class GraphStore:
 
     async def shortest_path(
         self, from_id: str, to_id: str, max_length: int, types: Sequence[str]
-    ) -> GraphPath | None:
-        """The shortest connection between two entities over the given relation types."""
+    ) -> PathSearch:
+        """Both ends, and the shortest connection between them over the given relation types,
+        in one statement (no path when an end is missing or both are the same entity)."""
         if not 1 <= max_length <= 10:
             raise ValueError("max_length must be between 1 and 10")
         cypher = (
-            "MATCH (a:Entity {id: $from}), (b:Entity {id: $to})"
+            "OPTIONAL MATCH (a:Entity {id: $from}) OPTIONAL MATCH (b:Entity {id: $to})"
+            " OPTIONAL CALL (a, b) { WITH a, b WHERE a <> b"
             f" MATCH p = shortestPath((a)-[:{type_alternation(types)}*..{max_length}]-(b))"
             " RETURN [n IN nodes(p) | properties(n)] AS nodes,"
             " [r IN relationships(p) | {type: type(r), subject: startNode(r).id,"
-            " object: endNode(r).id, props: properties(r)}] AS rels"
+            " object: endNode(r).id, props: properties(r)}] AS rels }"
+            " RETURN properties(a) AS start, properties(b) AS end, nodes, rels"
         )
-        rows = await self._read(cypher, **{"from": from_id, "to": to_id})
-        if not rows:
-            return None
-        return GraphPath(
-            entities=tuple(records.entity_from(n) for n in rows[0]["nodes"]),
-            relations=tuple(
-                records.relation_from(r["type"], r["subject"], r["object"], r["props"])
-                for r in rows[0]["rels"]
-            ),
+        row = (await self._read(cypher, **{"from": from_id, "to": to_id}))[0]
+        path = None
+        if row["nodes"] is not None:
+            path = GraphPath(
+                entities=tuple(records.entity_from(n) for n in row["nodes"]),
+                relations=tuple(
+                    records.relation_from(r["type"], r["subject"], r["object"], r["props"])
+                    for r in row["rels"]
+                ),
+            )
+        return PathSearch(
+            start=records.entity_from(row["start"]) if row["start"] is not None else None,
+            end=records.entity_from(row["end"]) if row["end"] is not None else None,
+            path=path,
         )
 
     # -- articles -----------------------------------------------------------------------------
