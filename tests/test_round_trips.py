@@ -68,3 +68,53 @@ async def test_statements_per_query_do_not_grow_with_the_data(
     large = await _statements(store, client, query)
     assert _COUNTS[HUB] > 100  # the large graph has a real hub, the small one does not
     assert large == small <= 7, (small, large)
+
+
+ROOT_WITH_ITS_FIRST_LEVEL = {
+    "an entity with its relations and their evidence": f"""{{ entity(id: "{HUB}") {{
+        name relations(types: [MET_WITH], statuses: [reported], direction: BOTH,
+        from: "2000", to: "2100-12", first: 20) {{ type subject {{ id }}
+        evidence {{ text }} }} }} }}""",
+    "an entity with its relations filtered by variables": (
+        """query Q($id: ID!, $types: [RelationType!], $from: String) {
+        entity(id: $id) { name relations(types: $types, from: $from, direction: BOTH) {
+        key object { name } } } }"""
+    ),
+    "a path with its ends' names": f"""{{ path(from: "{FACT.subject}", to: "{FACT.object}")
+        {{ ... on Path {{ length entities {{ name }} relations {{ type }} }} }} }}""",
+}
+
+
+@pytest.mark.parametrize(
+    "query", list(ROOT_WITH_ITS_FIRST_LEVEL.values()), ids=list(ROOT_WITH_ITS_FIRST_LEVEL)
+)
+async def test_a_root_field_and_the_level_it_plans_are_one_statement(
+    store: GraphStore, client: httpx.AsyncClient, query: str
+) -> None:
+    await store.write_article_graphs(ARTICLES)
+    app_store: GraphStore = client._transport.app.state.store  # type: ignore[attr-defined]
+    before = app_store.statements
+    variables = {"id": HUB, "types": ["MET_WITH", "SANCTIONED"], "from": "2020"}
+    body = await graphql(client, query, variables if "$" in query else None)
+    assert "errors" not in body, body["errors"]
+    answer = body["data"]
+    assert isinstance(answer, dict)
+    assert all(answer.values()), body
+    assert app_store.statements - before == 1
+
+
+async def test_relations_read_with_their_entity_are_those_the_field_reads_alone(
+    store: GraphStore, client: httpx.AsyncClient
+) -> None:
+    await store.write_article_graphs(ARTICLES)
+    selection = "relations(direction: BOTH, first: 30) { key evidence { text } }"
+    planned = f'{{ entity(id: "{HUB}") {{ {selection} }} }}'
+    # Inside a fragment the root does not plan the field: it reads its relations itself.
+    hub_type = next(e.type for g in ARTICLES for e in g.entities if e.id == HUB)
+    alone = f'{{ entity(id: "{HUB}") {{ ... on {hub_type} {{ {selection} }} }} }}'
+    assert await _statements(store, client, planned) == 1
+    assert await _statements(store, client, alone) == 2
+    planned_answer = await graphql(client, planned)
+    assert planned_answer["data"] == (await graphql(client, alone))["data"]
+    relations = planned_answer["data"]["entity"]["relations"]  # type: ignore[index]
+    assert len(relations) == 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -85,10 +86,33 @@ def relation_filter(
     )
 
 
+RelationsArguments = tuple[
+    list[Any] | None, "Direction", list[Any] | None, str | None, str | None, int | None
+]
+"""`Entity.relations`' arguments: types, direction, statuses, from, to, first."""
+
+
+def relations_key(
+    info: KgInfo, entity_id: str, arguments: RelationsArguments, evidence: bool
+) -> RelationsKey:
+    """The DataLoader key of `Entity.relations` with these arguments (BadInput if refused).
+    Query.entity computes it too, to read the relations with the entity (kg.api.prefetch)."""
+    types, direction, statuses, date_from, date_to, first = arguments
+    chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
+    size = check_first(info, info.context.settings.max_page_size if first is None else first)
+    return RelationsKey(entity_id, chosen, size)
+
+
 def asks_for(info: KgInfo, name: str) -> bool:
     """True when the selection under the field being resolved names `name` at any depth
     (fragments included): reads leave out what no one asked for."""
-    pending: list[Any] = list(info.selected_fields)
+    return names(info.selected_fields, name)
+
+
+def names(selections: Sequence[Any], name: str) -> bool:
+    """True when these selections (strawberry's SelectedField, fragments) name `name` at
+    any depth."""
+    pending: list[Any] = list(selections)
     while pending:
         selection = pending.pop()
         if getattr(selection, "name", None) == name:
@@ -141,10 +165,12 @@ class Entity(Node):
             strawberry.argument(description="At most this many (default and cap: the server's)."),
         ] = None,
     ) -> list[Relation]:
-        evidence = asks_for(info, "evidence")
-        chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
-        size = check_first(info, info.context.settings.max_page_size if first is None else first)
-        key = RelationsKey(self.entity.id, chosen, size)
+        key = relations_key(
+            info,
+            self.entity.id,
+            (types, direction, statuses, date_from, date_to, first),
+            asks_for(info, "evidence"),
+        )
         return [Relation.of(item) for item in await info.context.loaders.relations.load(key)]
 
     @strawberry.field(

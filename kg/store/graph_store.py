@@ -87,7 +87,7 @@ _RELATIONS = (
     + RELATION_WHERE
     + " WITH r ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit"
     f" RETURN collect({pages.RELATION_MAP}) AS relations }}"
-    " RETURN id AS entity_id, relations"
+    " RETURN id AS entity_id, properties(e) AS entity, relations"
 )
 _TIMELINE = (
     "MATCH (e:Entity {id: $id})-[r]-(other:Entity)"
@@ -250,14 +250,24 @@ class GraphStore:
         self, entity_ids: Sequence[str], relation_filter: RelationFilter, limit: int = 100
     ) -> dict[str, list[EntityRelation]]:
         """The relations of many entities in one statement, by entity id (`limit` each)."""
+        found = await self.entities_with_relations(entity_ids, relation_filter, limit)
+        return {entity_id: found.get(entity_id, (None, []))[1] for entity_id in entity_ids}
+
+    async def entities_with_relations(
+        self, entity_ids: Sequence[str], relation_filter: RelationFilter, limit: int = 100
+    ) -> dict[str, tuple[Entity, list[EntityRelation]]]:
+        """The entities that exist among `entity_ids`, each with its relations (`limit`), in
+        one statement."""
         params = relation_filter.params()
         query = typed(_RELATIONS, relation_filter)
         rows = await self._read(query, ids=list(entity_ids), limit=limit, **params)
-        found: dict[str, list[EntityRelation]] = {entity_id: [] for entity_id in entity_ids}
-        for row in rows:
-            owner = row["entity_id"]
-            found[owner] = [self._entity_relation(item, owner) for item in row["relations"]]
-        return found
+        return {
+            row["entity_id"]: (
+                records.entity_from(row["entity"]),
+                [self._entity_relation(item, row["entity_id"]) for item in row["relations"]],
+            )
+            for row in rows
+        }
 
     async def timeline(
         self, entity_id: str, relation_filter: RelationFilter, limit: int

@@ -69,22 +69,28 @@ MATCH (s:Sentence {id: row.sentence}), (e:Entity {id: row.entity})
 CREATE (s)-[:MENTIONS]->(e)
 """
 
-_TYPE_CONFLICTS = """
-UNWIND $rows AS row
-MATCH (e:Entity {id: row.id})
-WHERE e.type <> row.type
-RETURN e.id AS id, e.type AS stored, row.type AS given
-"""
-
-# The label is formatted in from EntityType; everything else is a parameter.
+# The label is formatted in from EntityType; everything else is a parameter. An entity seen
+# before is written only when the batch adds to it (an alias, a missing wikidata or
+# description): a write would lock it and update its full-text entry at commit for nothing,
+# and hubs are in nearly every batch. Rows whose entity has another type come back: the
+# caller refuses the batch (the transaction is rolled back, nothing is written).
 _ENTITIES = """
 UNWIND $rows AS row
 MERGE (e:Entity {{id: row.id}})
 ON CREATE SET e:{label}, e.type = row.type, e.name = row.name, e.aliases = row.aliases,
               e.wikidata = row.wikidata, e.description = row.description
-ON MATCH SET e.aliases = e.aliases + [x IN row.aliases WHERE NOT x IN e.aliases],
-             e.wikidata = coalesce(e.wikidata, row.wikidata),
-             e.description = coalesce(e.description, row.description)
+WITH e, row, [x IN row.aliases WHERE NOT x IN e.aliases] AS added
+CALL (e, row, added) {{
+  WITH e, row, added
+  WHERE e.type = row.type
+    AND (size(added) > 0 OR (e.wikidata IS NULL AND row.wikidata IS NOT NULL)
+         OR (e.description IS NULL AND row.description IS NOT NULL))
+  SET e.aliases = e.aliases + added,
+      e.wikidata = coalesce(e.wikidata, row.wikidata),
+      e.description = coalesce(e.description, row.description)
+}}
+WITH e, row WHERE e.type <> row.type
+RETURN e.id AS id, e.type AS stored, row.type AS given
 """
 
 T = TypeVar("T")
@@ -209,15 +215,6 @@ async def write_article_graphs(
     if len(set(ids)) != len(ids):
         raise ValueError("an article may appear only once in a batch")
     entity_rows = _entity_rows(graphs)
-    conflicts = await (await _run(tx, _TYPE_CONFLICTS, rows=entity_rows)).data()
-    if conflicts:
-        raise InvalidDocument(
-            ids[0] if len(ids) == 1 else f"{len(ids)} articles",
-            [
-                f"entity {c['id']!r} is a {c['stored']} in the graph, not a {c['given']}"
-                for c in conflicts
-            ],
-        )
 
     keys = {g.article.id: sorted({r.key for r in g.relations}) for g in graphs}
     article_rows = [
@@ -259,8 +256,17 @@ async def write_article_graphs(
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in entity_rows:
         by_label[EntityType(row["type"]).value].append(row)
+    conflicts: list[dict[str, Any]] = []
     for label, rows in by_label.items():
-        await (await _run(tx, _ENTITIES.format(label=label), rows=rows)).consume()
+        conflicts += await (await _run(tx, _ENTITIES.format(label=label), rows=rows)).data()
+    if conflicts:
+        raise InvalidDocument(
+            ids[0] if len(ids) == 1 else f"{len(ids)} articles",
+            [
+                f"entity {c['id']!r} is a {c['stored']} in the graph, not a {c['given']}"
+                for c in conflicts
+            ],
+        )
 
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for g in graphs:
