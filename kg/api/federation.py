@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from kg.api.schema import Mutation, Query, Subscription, expected_error
@@ -66,6 +67,7 @@ class KgFederatedSchema(strawberry.federation.Schema):
 
 def federated_schema(
     extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]],
+    execution_context_class: type[StrawberryGraphQLCoreExecutionContext] | None = None,
 ) -> strawberry.Schema:
     """The Federation 2 subgraph: Query (with `_service`, `_entities`), Mutation, Subscription."""
     return KgFederatedSchema(
@@ -75,4 +77,5 @@ def federated_schema(
         types=list(FEDERATED_ENTITY_TYPES.values()),
         extensions=extensions,
         federation_version="2.0",  # all it uses is @key: any Federation 2 router accepts it
+        execution_context_class=execution_context_class,
     )

@@ -24,6 +24,7 @@ from kg.api.connections import (
 from kg.api.context import Loaders
 from kg.api.events import ArticleLoadedEvent, event_bus
 from kg.api.limits import TOO_MANY_TOKENS, is_token_limit, query_limits
+from kg.api.plain import PlainFieldsExecutionContext
 from kg.api.prefetch import entity_with_relations
 from kg.api.types import (
     ENTITY_TYPES,
@@ -423,13 +424,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if chosen.graphql_federation:
         from kg.api.federation import federated_schema
 
-        return federated_schema([*_caches(), limits, ErrorCodes])
+        return federated_schema([*_caches(), limits, ErrorCodes], PlainFieldsExecutionContext)
     return KgSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=list(ENTITY_TYPES.values()),
         extensions=[*_caches(), limits, ErrorCodes],
+        execution_context_class=PlainFieldsExecutionContext,
     )
 
 

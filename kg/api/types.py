@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from enum import Enum
@@ -248,8 +249,10 @@ _RELATION_TYPE_MEMBERS = {member.value: member for member in _RelationType}
 _STATUS_MEMBERS = {member.value: member for member in _Status}
 
 
+@functools.lru_cache(maxsize=4096)
 def entity_view(entity: domain.Entity) -> Entity:
-    """The GraphQL object of an entity: `Person` for a :Person."""
+    """The GraphQL object of an entity: `Person` for a :Person. Views are never changed once
+    made, so equal entities share one (a hub is an end of most of its relations)."""
     return ENTITY_TYPES[entity.type](
         entity=entity,
         id=strawberry.ID(entity.id),

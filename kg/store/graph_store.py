@@ -240,9 +240,19 @@ class GraphStore:
     # -- relations ----------------------------------------------------------------------------
 
     @staticmethod
-    def _entity_relation(item: dict[str, Any], owner: str) -> EntityRelation:
-        """A relation map (pages.RELATION_MAP) as seen from the entity or article `owner`."""
-        subject, object_ = records.entity_from(item["subject"]), records.entity_from(item["object"])
+    def _entity_relation(
+        item: dict[str, Any], owner: str, seen: dict[str, Entity]
+    ) -> EntityRelation:
+        """A relation map (pages.RELATION_MAP) as seen from the entity or article `owner`.
+        `seen` holds the entities already built from this answer: a hub is an end of most
+        of its relations, and is built once."""
+        ends = []
+        for props in (item["subject"], item["object"]):
+            entity = seen.get(props["id"])
+            if entity is None:
+                entity = seen[props["id"]] = records.entity_from(props)
+            ends.append(entity)
+        subject, object_ = ends
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
         return EntityRelation(owner, relation, subject, object_)
 
@@ -261,10 +271,11 @@ class GraphStore:
         params = relation_filter.params()
         query = typed(_RELATIONS, relation_filter)
         rows = await self._read(query, ids=list(entity_ids), limit=limit, **params)
+        seen: dict[str, Entity] = {}
         return {
             row["entity_id"]: (
                 records.entity_from(row["entity"]),
-                [self._entity_relation(item, row["entity_id"]) for item in row["relations"]],
+                [self._entity_relation(item, row["entity_id"], seen) for item in row["relations"]],
             )
             for row in rows
         }
@@ -276,14 +287,20 @@ class GraphStore:
         query = _TIMELINE_BETWEEN if relation_filter.other else _TIMELINE
         query = typed(query, relation_filter)
         rows = await self._read(query, id=entity_id, limit=limit, **relation_filter.params())
-        return [self._entity_relation(item, entity_id) for row in rows for item in row["relations"]]
+        seen: dict[str, Entity] = {}
+        return [
+            self._entity_relation(item, entity_id, seen)
+            for row in rows
+            for item in row["relations"]
+        ]
 
     # -- pages and counts (kg.store.pages) ------------------------------------------------------
 
     def _relation_page(
         self, owner: str, page: list[dict[str, Any]], first: int
     ) -> Page[EntityRelation]:
-        items = tuple(self._entity_relation(item, owner) for item in page[:first])
+        seen: dict[str, Entity] = {}
+        items = tuple(self._entity_relation(item, owner, seen) for item in page[:first])
         return Page(items, tuple((i.relation.key,) for i in items), len(page) > first)
 
     async def relation_pages(
@@ -385,8 +402,9 @@ class GraphStore:
         """Relations anywhere in the graph that pass the filter (by status, type, date)."""
         query = typed(_ALL_RELATIONS, relation_filter)
         rows = await self._read(query, limit=limit, **relation_filter.params())
+        seen: dict[str, Entity] = {}
         return [
-            self._entity_relation(item, item["subject"]["id"])
+            self._entity_relation(item, item["subject"]["id"], seen)
             for row in rows
             for item in row["relations"]
         ]
@@ -475,8 +493,9 @@ class GraphStore:
         """Every relation each article supports, through the keys it wrote (index seeks)."""
         rows = await self._read(_ARTICLE_RELATIONS, ids=list(article_ids))
         found: dict[str, list[EntityRelation]] = {article_id: [] for article_id in article_ids}
+        seen: dict[str, Entity] = {}
         for row in rows:
-            found[row["article_id"]].append(self._entity_relation(row, row["article_id"]))
+            found[row["article_id"]].append(self._entity_relation(row, row["article_id"], seen))
         return found
 
     async def dump(self) -> dict[str, list[dict[str, Any]]]:

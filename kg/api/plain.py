@@ -1,0 +1,190 @@
+"""Objects whose selected fields are all plain values are completed without graphql-core's
+per-field machinery.
+
+graphql-core executes each field of each object on its own: resolve info, resolver call,
+completion by type, about 15 to 20 µs a field here, which was most of a 100-relation
+answer's cost (docs/performance.md). Most of kg's objects are views whose fields are values
+copied from a domain object: Strawberry's "basic" fields, read with `getattr`. When every field
+selected on an object is basic, all the way down, this execution context builds the object's
+answer directly from a plan made once per request and selection. The fields are collected by
+graphql-core itself, so aliases, fragments, `__typename` and `@skip`/`@include` mean what
+they always do. Anything else (a field with a resolver, a type check that says no, a null where
+the schema promises a value, a value a scalar refuses) goes through graphql-core unchanged,
+so its answers and errors stay graphql-core's; tests/test_plain.py compares the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLAbstractType,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_abstract_type,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+Complete = Callable[[Any], Any]
+"""Turns a field's value into its place in the answer, or raises _Fallback."""
+
+_DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's own field
+_NO_INFO: Any = None  # the type checks kg's types get (Strawberry's, federation's) ignore it
+
+
+class _Fallback(Exception):
+    """This object is not plain after all: graphql-core completes it."""
+
+
+class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, with a direct path for objects of plain fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As graphql-core's own collect_subfields memo: keyed on the identity of the field
+        # list, which is kept alive beside its plan so that the id is not reused.
+        self._plans: dict[tuple[str, int], tuple[FieldDetailsList, Complete | None]] = {}
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except _Fallback:
+                pass
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
+
+    def _plan(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
+        key = (object_type.name, id(details))
+        cached = self._plans.get(key)
+        if cached is None:
+            cached = (details, self._build(object_type, details))
+            self._plans[key] = cached
+        return cached[1]
+
+    def _build(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
+        """The plan of an object of this type under these field nodes, if all are plain."""
+        # Strawberry gives each type that implements an interface an `is_type_of` (an
+        # isinstance check); it is asked here as graphql-core would, without resolve info.
+        is_type_of = object_type.is_type_of
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            return None
+        steps: list[tuple[str, str, Complete]] = []
+        constants: dict[str, str] = {}
+        for response_key, field_details in grouped.items():
+            name = field_details[0].node.name.value
+            if name == "__typename":
+                constants[response_key] = object_type.name
+                continue
+            field = object_type.fields.get(name)
+            if field is None or not getattr(field.resolve, "_is_default", False):
+                return None  # a resolver (or no such field): graphql-core's to run
+            definition = (field.extensions or {}).get(_DEFINITION)
+            if not isinstance(definition, StrawberryField):
+                return None
+            complete = self._completer(field.type, field_details)
+            if complete is None:
+                return None
+            steps.append((response_key, definition.python_name, complete))
+        order = list(grouped)
+
+        def run(source: Any) -> dict[str, Any]:
+            if is_type_of is not None and is_type_of(source, _NO_INFO) is not True:
+                raise _Fallback  # refused, or asked asynchronously: graphql-core's to handle
+            answer = {key: complete(getattr(source, attr)) for key, attr, complete in steps}
+            if constants:
+                answer.update(constants)
+                return {key: answer[key] for key in order}
+            return answer
+
+        return run
+
+    def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
+        if isinstance(type_, GraphQLNonNull):
+            inner = self._nullable(type_.of_type, details)
+            if inner is None:
+                return None
+
+            def non_null(value: Any) -> Any:
+                if value is None:
+                    raise _Fallback  # graphql-core reports the broken promise
+                return inner(value)
+
+            return non_null
+        nullable = self._nullable(type_, details)
+        if nullable is None:
+            return None
+        return lambda value: None if value is None else nullable(value)
+
+    def _nullable(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
+        if isinstance(type_, GraphQLList):
+            item = self._completer(type_.of_type, details)
+            if item is None:
+                return None
+
+            def items(value: Any) -> list[Any]:
+                if not isinstance(value, (list, tuple)):
+                    raise _Fallback
+                return [item(v) for v in value]
+
+            return items
+        if is_leaf_type(type_):
+            return _leaf(type_)
+        if is_object_type(type_):
+            plan = self._plan(type_, details)
+            return plan
+        if is_abstract_type(type_):
+            return self._abstract(type_, details)
+        return None
+
+    def _abstract(self, type_: GraphQLAbstractType, details: FieldDetailsList) -> Complete | None:
+        """An interface or union: every type it may be must be plain under these fields."""
+        plans: dict[str, Complete] = {}
+        for possible in self.schema.get_possible_types(type_):
+            plan = self._plan(possible, details)
+            if plan is None:
+                return None
+            plans[possible.name] = plan
+
+        def by_runtime_type(value: Any) -> Any:
+            definition = getattr(type(value), "__strawberry_definition__", None)
+            plan = plans.get(getattr(definition, "name", ""))
+            if plan is None:
+                raise _Fallback
+            return plan(value)
+
+        return by_runtime_type
+
+
+def _leaf(type_: GraphQLLeafType) -> Complete:
+    serialize = type_.serialize
+
+    def leaf(value: Any) -> Any:
+        try:
+            serialized = serialize(value)
+        except Exception as exc:  # the scalar refuses it: graphql-core reports how
+            raise _Fallback from exc
+        if serialized is Undefined or serialized is None:
+            raise _Fallback
+        return serialized
+
+    return leaf

@@ -1,0 +1,133 @@
+"""Objects of plain fields, completed directly (kg.api.plain), answer exactly as graphql-core.
+
+Each query runs on the seed graph twice: through the API's schema, and through the same
+schema with Strawberry's own execution context (graphql-core completing every field). The
+answers, errors included, must be equal. The queries exercise what the direct path must
+honour: aliases, `__typename`, inline and named fragments on interfaces and concrete types,
+`@skip`/`@include` with variables, enums, nulls, unions, and resolver fields inside plain
+objects (which send the object back to graphql-core).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import strawberry
+
+from kg.api.context import Context
+from kg.api.federation import federated_schema
+from kg.api.plain import PlainFieldsExecutionContext
+from kg.api.schema import Mutation, Query, Subscription, build_schema
+from kg.api.types import ENTITY_TYPES
+from kg.config import Settings
+from kg.store import GraphStore
+
+QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "relations with ends, evidence, enums and aliases": (
+        """{ entity(id: "kim-jong-un") { __typename name
+        facts: relations { kind: type status date dateText
+          subject { __typename id name aliases type } object { id wikidata description }
+          evidence { text start end sentenceIndex } quantity role topics } } }""",
+        {},
+    ),
+    "fragments on the interface and on concrete types": (
+        """query { timeline(entity: "kim-jong-un") { type date
+          subject { ...Named ... on Person { aliases } ... on Country { wikidata } }
+          object { __typename ... on Entity { id } } } }
+        fragment Named on Entity { id name }""",
+        {},
+    ),
+    "skip and include with variables": (
+        """query Q($with: Boolean!, $without: Boolean!) {
+        entity(id: "russia") { relations(first: 10) { key
+          subject @include(if: $with) { id } object @skip(if: $with) { id }
+          evidence @include(if: $without) { text } date @skip(if: $without) } } }""",
+        {"with": True, "without": False},
+    ),
+    "resolver fields inside plain objects": (
+        """{ entity(id: "alexander-kozlov") { relations { type
+          subject { name degree } place { name } sources { title } attributedTo { id }
+          evidence { text article { id } } } } }""",
+        {},
+    ),
+    "a union, a path and its ends": (
+        """{ path(from: "vladimir-putin", to: "alexander-kozlov") { __typename
+          ... on Path { length entities { __typename id name }
+            relations { type subject { id } object { id } } }
+          ... on NoPath { message } ... on EntityNotFound { id } } }""",
+        {},
+    ),
+    "search, nodes, articles, sentences and nulls": (
+        """{ search(text: "Kim") { id name type }
+        node(id: "north-korea") { __typename id ... on Entity { name } }
+        nobody: entity(id: "nobody") { id }
+        articles { id title source published sentences(includeBoilerplate: false) {
+          index text start end boilerplate } } }""",
+        {},
+    ),
+    "pages": (
+        """{ entity(id: "kim-jong-un") { relationsConnection(first: 3) { totalCount
+          pageInfo { hasNextPage endCursor } edges { cursor node { key object { name } } } } } }""",
+        {},
+    ),
+}
+
+
+def _graphql_core_only(federation: bool) -> strawberry.Schema:
+    """The API's schema, but every field completed by graphql-core."""
+    if federation:
+        return federated_schema([])
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(ENTITY_TYPES.values()),
+    )
+
+
+@pytest.mark.parametrize("federation", [False, True], ids=["plain-schema", "federated-schema"])
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_the_direct_path_answers_as_graphql_core(
+    seeded: GraphStore, settings: Settings, name: str, federation: bool
+) -> None:
+    query, variables = QUERIES[name]
+    chosen = settings.model_copy(update={"graphql_federation": federation})
+    answers = []
+    for schema in (build_schema(chosen), _graphql_core_only(federation)):
+        result = await schema.execute(
+            query, variable_values=variables, context_value=Context(seeded, chosen, None)
+        )
+        answers.append((result.data, [e.formatted for e in result.errors or ()]))
+    assert answers[0] == answers[1]
+    data, errors = answers[0]
+    assert not errors
+    assert data
+    assert any(value for value in data.values())  # something was answered, not only nulls
+
+
+class _CountingContext(PlainFieldsExecutionContext):
+    """Counts the fields graphql-core executes one by one (each gets a resolve info)."""
+
+    executed = 0
+
+    def build_resolve_info(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).executed += 1
+        return super().build_resolve_info(*args, **kwargs)
+
+
+async def test_plain_objects_are_not_executed_field_by_field(
+    seeded: GraphStore, settings: Settings
+) -> None:
+    schema = strawberry.Schema(
+        query=Query, types=list(ENTITY_TYPES.values()), execution_context_class=_CountingContext
+    )
+    query = """{ entity(id: "russia") { name relations {
+        type date subject { id name } object { id name } evidence { text } } } }"""
+    result = await schema.execute(query, context_value=Context(seeded, settings, None))
+    assert not result.errors
+    assert result.data
+    relations = result.data["entity"]["relations"]
+    assert len(relations) >= 5
+    # entity, name and relations: the relations' own fields (about 10 each) are not counted.
+    assert _CountingContext.executed == 3
