@@ -80,6 +80,8 @@ ROOT_WITH_ITS_FIRST_LEVEL = {
         entity(id: $id) { name relations(types: $types, from: $from, direction: BOTH) {
         key object { name } } } }"""
     ),
+    "an entity with its neighbours": f"""{{ entity(id: "{HUB}") {{ name
+        neighbors(depth: 2, first: 10) {{ distance entity {{ id name }} }} }} }}""",
     "a path with its ends' names": f"""{{ path(from: "{FACT.subject}", to: "{FACT.object}")
         {{ ... on Path {{ length entities {{ name }} relations {{ type }} }} }} }}""",
 }
@@ -118,3 +120,18 @@ async def test_relations_read_with_their_entity_are_those_the_field_reads_alone(
     assert planned_answer["data"] == (await graphql(client, alone))["data"]
     relations = planned_answer["data"]["entity"]["relations"]  # type: ignore[index]
     assert len(relations) == 30
+
+
+async def test_neighbours_read_with_their_entity_are_those_the_field_reads_alone(
+    store: GraphStore, client: httpx.AsyncClient
+) -> None:
+    await store.write_article_graphs(ARTICLES)
+    selection = "neighbors(depth: 2, first: 40) { distance entity { id name } }"
+    planned = f'{{ entity(id: "{HUB}") {{ {selection} }} }}'
+    hub_type = next(e.type for g in ARTICLES for e in g.entities if e.id == HUB)
+    alone = f'{{ entity(id: "{HUB}") {{ ... on {hub_type} {{ {selection} }} }} }}'
+    assert await _statements(store, client, planned) == 1
+    assert await _statements(store, client, alone) == 2
+    planned_answer = await graphql(client, planned)
+    assert planned_answer["data"] == (await graphql(client, alone))["data"]
+    assert len(planned_answer["data"]["entity"]["neighbors"]) == 40  # type: ignore[index]

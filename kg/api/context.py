@@ -18,7 +18,7 @@ from strawberry.fastapi import BaseContext
 
 from kg.config import Settings
 from kg.domain import Article, Entity, Sentence
-from kg.store import EntityRelation, GraphStore, RelationFilter
+from kg.store import EntityRelation, GraphStore, Neighbor, RelationFilter
 from kg.store.pages import Page
 
 
@@ -27,6 +27,14 @@ class RelationsKey:
     entity_id: str
     filter: RelationFilter
     first: int = 100
+
+
+@dataclass(frozen=True)
+class NeighborsKey:
+    entity_id: str
+    depth: int
+    types: tuple[str, ...]
+    first: int
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class Loaders:
         self.article = DataLoader[str, Article | None](self._load_articles)
         self.sentences = DataLoader[str, list[Sentence]](self._load_sentences)
         self.article_relations = DataLoader[str, list[EntityRelation]](self._load_article_relations)
+        self.neighbors = DataLoader[NeighborsKey, list[Neighbor]](self._load_neighbors)
 
     def prime_entities(self, entities: Sequence[Entity]) -> None:
         """Entities that arrived with another answer need no query of their own."""
@@ -97,6 +106,15 @@ class Loaders:
             found = await self._store.relation_counts(entity_ids, relation_filter)
             answers.update({(i, relation_filter): n for i, n in found.items()})
         return [answers[key.entity_id, _counted(key.filter)] for key in keys]
+
+    async def _load_neighbors(self, keys: list[NeighborsKey]) -> list[list[Neighbor]]:
+        # A statement per key: neighbourhoods are asked of one entity at a time.
+        answers = []
+        for key in keys:
+            found = await self._store.neighbors(key.entity_id, key.depth, key.types, key.first)
+            self.prime_entities([n.entity for n in found])
+            answers.append(found)
+        return answers
 
     async def _load_articles(self, ids: list[str]) -> list[Article | None]:
         found = await self._store.articles_by_id(ids)

@@ -1,12 +1,13 @@
-"""The root `entity` field reads the entity and the relations selected under it at once.
+"""The root `entity` field reads the entity and the first level selected under it at once.
 
 GraphQL resolves a query level by level, so `entity(id) { relations { ... } }` would cost a
 lookup of the entity and then a statement for its relations. `Query.entity` reads the
-`relations` field's arguments from its own selection, asks the store for both in one
-statement, and primes the request's DataLoaders under the key `Entity.relations` computes
-(kg.api.types.relations_key), so that field finds its answer there. What it does not plan
-(no `relations` field, or several, or one inside a fragment, or arguments the field refuses)
-is left to the fields themselves: the same answer, one statement more.
+`relations` field's arguments (else the `neighbors` field's) from its own selection, asks the
+store for the entity and that field's answer in one statement, and primes the request's
+DataLoaders under the key the field itself computes (kg.api.types.relations_key,
+neighbors_key), so that the field finds its answer there. What it does not plan (neither
+field, or several of one, or one inside a fragment, or arguments the field refuses) is left to
+the fields themselves: the same answer, one statement more.
 """
 
 from __future__ import annotations
@@ -15,19 +16,29 @@ from typing import Any
 
 from strawberry.types.nodes import SelectedField
 
-from kg.api.context import RelationsKey
-from kg.api.types import BadInput, Direction, KgInfo, names, relations_key
+from kg.api.context import NeighborsKey, RelationsKey
+from kg.api.types import BadInput, Direction, KgInfo, names, neighbors_key, relations_key
 from kg.domain import Entity
 from kg.ontology import RelationType, Status
 
 
+def _only_field(info: KgInfo, name: str) -> SelectedField | None:
+    """The field `name` directly under the field being resolved, when it is there once."""
+    (root,) = info.selected_fields
+    chosen = [s for s in root.selections if isinstance(s, SelectedField) and s.name == name]
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _int(value: Any) -> int | None:
+    # A literal arrives as its source text ("20"), a variable as its value.
+    return int(value) if value is not None else None
+
+
 def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
     """The key of the one `relations` field directly under this `entity` field, if any."""
-    (root,) = info.selected_fields
-    chosen = [s for s in root.selections if isinstance(s, SelectedField) and s.name == "relations"]
-    if len(chosen) != 1:
+    field = _only_field(info, "relations")
+    if field is None:
         return None
-    field = chosen[0]
     given: dict[str, Any] = field.arguments
     try:
         # GraphQL enum values arrive by name; the field's own arguments are the members.
@@ -37,20 +48,44 @@ def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
             [Status[name] for name in given["statuses"]] if given.get("statuses") else None,
             given.get("from"),
             given.get("to"),
-            # A literal arrives as its source text ("20"), a variable as its value.
-            int(given["first"]) if given.get("first") is not None else None,
+            _int(given.get("first")),
         )
         return relations_key(info, entity_id, arguments, names([field], "evidence"))
     except (KeyError, TypeError, ValueError, BadInput):
         return None  # the field itself will say what is wrong
 
 
-async def entity_with_relations(info: KgInfo, entity_id: str) -> Entity | None:
-    """The entity (None if no entity has the id), its planned relations primed."""
+def planned_neighbors(info: KgInfo, entity_id: str) -> NeighborsKey | None:
+    """The key of the one `neighbors` field directly under this `entity` field, if any."""
+    field = _only_field(info, "neighbors")
+    if field is None:
+        return None
+    given: dict[str, Any] = field.arguments
+    try:
+        types = [RelationType[name] for name in given["types"]] if given.get("types") else None
+        depth, first = _int(given.get("depth")), _int(given.get("first"))
+        # The field's defaults: depth 1, first 50.
+        return neighbors_key(info, entity_id, depth or 1, types, 50 if first is None else first)
+    except (KeyError, TypeError, ValueError, BadInput):
+        return None
+
+
+async def entity_with_first_level(info: KgInfo, entity_id: str) -> Entity | None:
+    """The entity (None if no entity has the id), the first level it plans primed."""
     loaders = info.context.loaders
     key = planned_relations(info, entity_id)
     if key is None:
-        return await loaders.entity.load(entity_id)
+        near = planned_neighbors(info, entity_id)
+        if near is None:
+            return await loaders.entity.load(entity_id)
+        entity, neighbors = await info.context.store.entity_with_neighbors(
+            entity_id, near.depth, near.types, near.first
+        )
+        loaders.entity.prime(entity_id, entity)
+        if entity is not None:
+            loaders.neighbors.prime(near, neighbors)
+            loaders.prime_entities([n.entity for n in neighbors])
+        return entity
     found = await info.context.store.entities_with_relations([entity_id], key.filter, key.first)
     if entity_id not in found:
         loaders.entity.prime(entity_id, None)

@@ -25,7 +25,7 @@ from kg.api.context import Loaders
 from kg.api.events import ArticleLoadedEvent, event_bus
 from kg.api.limits import TOO_MANY_TOKENS, is_token_limit, query_limits
 from kg.api.plain import PlainFieldsExecutionContext
-from kg.api.prefetch import entity_with_relations
+from kg.api.prefetch import entity_with_first_level
 from kg.api.types import (
     ENTITY_TYPES,
     Article,
@@ -59,7 +59,7 @@ MAX_PATH_LENGTH = 6
 class Query:
     @strawberry.field(description="One entity by id, or null.")
     async def entity(self, info: KgInfo, id: strawberry.ID) -> Entity | None:
-        found = await entity_with_relations(info, str(id))
+        found = await entity_with_first_level(info, str(id))
         return entity_view(found) if found else None
 
     @strawberry.field(description="Entities whose name or alias matches the words (full text).")

@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from kg import domain
-from kg.api.context import Context, RelationPageKey, RelationsKey
+from kg.api.context import Context, NeighborsKey, RelationPageKey, RelationsKey
 from kg.ontology import EntityType as _EntityType
 from kg.ontology import RelationType as _RelationType
 from kg.ontology import Status as _Status
@@ -102,6 +102,15 @@ def relations_key(
     chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
     size = check_first(info, info.context.settings.max_page_size if first is None else first)
     return RelationsKey(entity_id, chosen, size)
+
+
+def neighbors_key(
+    info: KgInfo, entity_id: str, depth: int, types: list[Any] | None, first: int
+) -> NeighborsKey:
+    """The DataLoader key of `Entity.neighbors` with these arguments (BadInput if refused)."""
+    if not 1 <= depth <= 3:
+        raise BadInput(f"depth must be between 1 and 3, not {depth}")
+    return NeighborsKey(entity_id, depth, tuple(enum_values(types)), check_first(info, first))
 
 
 def asks_for(info: KgInfo, name: str) -> bool:
@@ -226,12 +235,8 @@ class Entity(Node):
         types: list[RelationType] | None = None,  # type: ignore[valid-type]
         first: int = 50,
     ) -> list[Neighbor]:
-        if not 1 <= depth <= 3:
-            raise BadInput(f"depth must be between 1 and 3, not {depth}")
-        found = await info.context.store.neighbors(
-            self.entity.id, depth, enum_values(types), check_first(info, first)
-        )
-        info.context.loaders.prime_entities([n.entity for n in found])
+        key = neighbors_key(info, self.entity.id, depth, types, first)
+        found = await info.context.loaders.neighbors.load(key)
         return [Neighbor(entity=entity_view(n.entity), distance=n.distance) for n in found]
 
 

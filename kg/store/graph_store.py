@@ -109,7 +109,8 @@ _ALL_RELATIONS = (
 _SEARCH = f"""
 CALL db.index.fulltext.queryNodes('{ENTITY_NAME_INDEX}', $query) YIELD node, score
 WHERE size($types) = 0 OR node.type IN $types
-RETURN properties(node) AS entity ORDER BY score DESC, node.name LIMIT $first
+WITH node, score ORDER BY score DESC, node.name LIMIT $first
+RETURN collect(properties(node)) AS entities
 """
 
 
@@ -235,7 +236,7 @@ class GraphStore:
         if not query:
             return []
         rows = await self._read(_SEARCH, query=query, types=list(types), first=first)
-        return [records.entity_from(row["entity"]) for row in rows]
+        return [records.entity_from(props) for row in rows for props in row["entities"]]
 
     # -- relations ----------------------------------------------------------------------------
 
@@ -413,19 +414,28 @@ class GraphStore:
         self, entity_id: str, depth: int, types: Sequence[str], limit: int
     ) -> list[Neighbor]:
         """Entities within `depth` hops (1 to 3), nearest first."""
+        return (await self.entity_with_neighbors(entity_id, depth, types, limit))[1]
+
+    async def entity_with_neighbors(
+        self, entity_id: str, depth: int, types: Sequence[str], limit: int
+    ) -> tuple[Entity | None, list[Neighbor]]:
+        """The entity (None if no entity has the id) and its neighbours, in one statement."""
         if not 1 <= depth <= 3:
             raise ValueError("depth must be between 1 and 3")
         cypher = (
-            f"MATCH (e:Entity {{id: $id}})-[rels:{type_alternation(types)}*1..{depth}]-(n:Entity)"
+            "MATCH (e:Entity {id: $id}) CALL (e) {"
+            f" MATCH (e)-[rels:{type_alternation(types)}*1..{depth}]-(n:Entity)"
             " WHERE n <> e WITH n, min(size(rels)) AS distance"
             " ORDER BY distance, n.name LIMIT $limit"
-            " RETURN collect({n: properties(n), distance: distance}) AS neighbors"
+            " RETURN collect({n: properties(n), distance: distance}) AS neighbors }"
+            " RETURN properties(e) AS entity, neighbors"
         )
         rows = await self._read(cypher, id=entity_id, limit=limit)
-        return [
+        if not rows:
+            return None, []
+        return records.entity_from(rows[0]["entity"]), [
             Neighbor(records.entity_from(item["n"]), item["distance"])
-            for row in rows
-            for item in row["neighbors"]
+            for item in rows[0]["neighbors"]
         ]
 
     async def shortest_path(
