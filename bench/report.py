@@ -212,7 +212,9 @@ def markdown(doc: dict[str, Any]) -> str:
         "## Load",
         "",
         "`bench.bench_load.run`: the synthetic corpus (bench/synthetic.py) written into an emptied "
-        "database, batched writer against the naive one on the first articles.",
+        "database, batched writer against the naive one on the first articles "
+        "(`naive_sample_articles` in the JSON; by default one full batch of the batched writer, "
+        "500 articles: 500 transactions of the naive writer against one).",
         "",
         "| entities | articles | relations | naive rel/s | batched rel/s (same sample) "
         "| batched vs naive | full load s | rel/s (full load) | loader peak RSS MB |",
@@ -266,7 +268,9 @@ def _method(doc: dict[str, Any]) -> list[str]:
     n = next(iter(doc["queries"].values()))["n"]
     return [
         "Five questions (bench/query_set.py), each sent as GraphQL over loopback HTTP to the API "
-        "(httpx, one keep-alive connection) and run as one hand-written Cypher statement with "
+        "(one keep-alive connection of bench/http1.py, a client that writes HTTP/1.1 bytes: "
+        "httpx would add about 2 ms of its own per request) and run as one hand-written Cypher "
+        "statement with "
         "the async driver (*raw*), the statement an engineer who knows the graph would write: "
         "relationship types in the pattern, both ends bound where both are known, only the "
         "properties asked for. Before timing, both answers of each question are compared and "

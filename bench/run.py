@@ -185,7 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-1m", action="store_true", help="add 1,000,000 entities")
     parser.add_argument("--n", type=int, default=200, help="measurements per query and side")
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--naive-articles", type=int, default=200)
+    parser.add_argument(
+        "--naive-articles",
+        type=int,
+        default=bench_load.BATCH_SIZE,
+        help="the sample both writers write: one full batch of the batched writer by default",
+    )
     parser.add_argument("--api-clients", type=int, default=32)
     parser.add_argument("--api-seconds", type=float, default=20.0, help="0 leaves it out")
     parser.add_argument("--api-port", type=int, default=28000)

@@ -123,7 +123,7 @@ class Query:
             raise BadInput(f"maxLength must be between 1 and {MAX_PATH_LENGTH}, not {max_length}")
         # One statement finds both ends and the path between them.
         found = await info.context.store.shortest_path(
-            str(from_id), str(to_id), max_length, enum_values(types)
+            str(from_id), str(to_id), max_length, enum_values(types), asks_for(info, "evidence")
         )
         for wanted, end in ((from_id, found.start), (to_id, found.end)):
             if end is None:

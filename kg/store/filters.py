@@ -73,6 +73,11 @@ _WITHOUT_EVIDENCE = (
 )  # fmt: skip
 
 
+def relation_properties(with_evidence: bool) -> str:
+    """The Cypher for the properties of relationship `r`: all, or all but its evidence."""
+    return "properties(r)" if with_evidence else _WITHOUT_EVIDENCE
+
+
 @functools.lru_cache(maxsize=512)
 def _typed(cypher: str, types: tuple[str, ...], with_evidence: bool) -> str:
     cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(types)}]-")

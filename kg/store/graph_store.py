@@ -25,7 +25,13 @@ from kg.domain import (
 from kg.ontology import relation_types
 from kg.store import pages, records
 from kg.store.driver import translated_errors
-from kg.store.filters import RELATION_WHERE, RelationFilter, type_alternation, typed
+from kg.store.filters import (
+    RELATION_WHERE,
+    RelationFilter,
+    relation_properties,
+    type_alternation,
+    typed,
+)
 from kg.store.pages import Page
 from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
 from kg.store.writer import write_article_graphs
@@ -439,10 +445,16 @@ class GraphStore:
         ]
 
     async def shortest_path(
-        self, from_id: str, to_id: str, max_length: int, types: Sequence[str]
+        self,
+        from_id: str,
+        to_id: str,
+        max_length: int,
+        types: Sequence[str],
+        with_evidence: bool = True,
     ) -> PathSearch:
         """Both ends, and the shortest connection between them over the given relation types,
-        in one statement (no path when an end is missing or both are the same entity)."""
+        in one statement (no path when an end is missing or both are the same entity). The
+        relations come without their evidence unless `with_evidence`."""
         if not 1 <= max_length <= 10:
             raise ValueError("max_length must be between 1 and 10")
         cypher = (
@@ -451,7 +463,7 @@ class GraphStore:
             f" MATCH p = shortestPath((a)-[:{type_alternation(types)}*..{max_length}]-(b))"
             " RETURN [n IN nodes(p) | properties(n)] AS nodes,"
             " [r IN relationships(p) | {type: type(r), subject: startNode(r).id,"
-            " object: endNode(r).id, props: properties(r)}] AS rels }"
+            f" object: endNode(r).id, props: {relation_properties(with_evidence)}}}] AS rels }}"
             " RETURN properties(a) AS start, properties(b) AS end, nodes, rels"
         )
         row = (await self._read(cypher, **{"from": from_id, "to": to_id}))[0]
