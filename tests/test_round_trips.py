@@ -135,3 +135,25 @@ async def test_neighbours_read_with_their_entity_are_those_the_field_reads_alone
     planned_answer = await graphql(client, planned)
     assert planned_answer["data"] == (await graphql(client, alone))["data"]
     assert len(planned_answer["data"]["entity"]["neighbors"]) == 40  # type: ignore[index]
+
+
+async def test_a_root_field_asked_twice_is_answered_merged(
+    store: GraphStore, client: httpx.AsyncClient
+) -> None:
+    await store.write_article_graphs(SMALL)
+    body = await graphql(
+        client,
+        f"""{{ entity(id: "{HUB}") {{ name }}
+        entity(id: "{HUB}") {{ relations(first: 2) {{ key }} neighbors(depth: 0) {{ distance }} }}
+        }}""",
+    )
+    assert body["errors"][0]["message"] == "depth must be between 1 and 3, not 0"  # type: ignore[index]
+    body = await graphql(
+        client,
+        f"""{{ entity(id: "{HUB}") {{ name }}
+        entity(id: "{HUB}") {{ relations(first: 2) {{ key }} }} }}""",
+    )
+    assert "errors" not in body, body
+    entity = body["data"]["entity"]  # type: ignore[index]
+    assert entity["name"]
+    assert len(entity["relations"]) == 2

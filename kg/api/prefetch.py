@@ -24,8 +24,10 @@ from kg.ontology import RelationType, Status
 
 def _only_field(info: KgInfo, name: str) -> SelectedField | None:
     """The field `name` directly under the field being resolved, when it is there once."""
-    (root,) = info.selected_fields
-    chosen = [s for s in root.selections if isinstance(s, SelectedField) and s.name == name]
+    roots = info.selected_fields  # more than one when the query repeats the field
+    if len(roots) != 1:
+        return None
+    chosen = [s for s in roots[0].selections if isinstance(s, SelectedField) and s.name == name]
     return chosen[0] if len(chosen) == 1 else None
 
 
@@ -65,7 +67,9 @@ def planned_neighbors(info: KgInfo, entity_id: str) -> NeighborsKey | None:
         types = [RelationType[name] for name in given["types"]] if given.get("types") else None
         depth, first = _int(given.get("depth")), _int(given.get("first"))
         # The field's defaults: depth 1, first 50.
-        return neighbors_key(info, entity_id, depth or 1, types, 50 if first is None else first)
+        return neighbors_key(
+            info, entity_id, 1 if depth is None else depth, types, 50 if first is None else first
+        )
     except (KeyError, TypeError, ValueError, BadInput):
         return None
 
