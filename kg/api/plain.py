@@ -66,8 +66,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is not None:
             try:
                 return plan(result)
-            except _Fallback:
-                pass
+            except (_Fallback, AttributeError):
+                pass  # graphql-core completes it again, and reports what is wrong its own way
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
         )
