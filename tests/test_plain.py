@@ -124,6 +124,7 @@ async def test_plain_objects_are_not_executed_field_by_field(
     )
     query = """{ entity(id: "russia") { name relations {
         type date subject { id name } object { id name } evidence { text } } } }"""
+    _CountingContext.executed = 0
     result = await schema.execute(query, context_value=Context(seeded, settings, None))
     assert not result.errors
     assert result.data

@@ -36,6 +36,11 @@ def _int(value: Any) -> int | None:
     return int(value) if value is not None else None
 
 
+def _relation_types(given: dict[str, Any]) -> list[RelationType] | None:
+    # GraphQL enum values arrive by name; the fields' own arguments are the members.
+    return [RelationType[name] for name in given["types"]] if given.get("types") else None
+
+
 def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
     """The key of the one `relations` field directly under this `entity` field, if any."""
     field = _only_field(info, "relations")
@@ -43,9 +48,8 @@ def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
         return None
     given: dict[str, Any] = field.arguments
     try:
-        # GraphQL enum values arrive by name; the field's own arguments are the members.
         arguments = (
-            [RelationType[name] for name in given["types"]] if given.get("types") else None,
+            _relation_types(given),
             Direction[given.get("direction") or "BOTH"],
             [Status[name] for name in given["statuses"]] if given.get("statuses") else None,
             given.get("from"),
@@ -64,7 +68,7 @@ def planned_neighbors(info: KgInfo, entity_id: str) -> NeighborsKey | None:
         return None
     given: dict[str, Any] = field.arguments
     try:
-        types = [RelationType[name] for name in given["types"]] if given.get("types") else None
+        types = _relation_types(given)
         depth, first = _int(given.get("depth")), _int(given.get("first"))
         # The field's defaults: depth 1, first 50.
         return neighbors_key(

@@ -81,7 +81,7 @@ def relation_properties(with_evidence: bool) -> str:
 @functools.lru_cache(maxsize=512)
 def _typed(cypher: str, types: tuple[str, ...], with_evidence: bool) -> str:
     cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(types)}]-")
-    return cypher if with_evidence else cypher.replace("properties(r)", _WITHOUT_EVIDENCE)
+    return cypher.replace("properties(r)", relation_properties(with_evidence))
 
 
 def typed(cypher: str, relation_filter: RelationFilter) -> str:
