@@ -25,12 +25,15 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     Undefined,
+    get_nullable_type,
     is_abstract_type,
     is_leaf_type,
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -42,7 +45,13 @@ _NO_INFO: Any = None  # the type checks kg's types get (Strawberry's, federation
 
 
 class _Fallback(Exception):
-    """This object is not plain after all: graphql-core completes it."""
+    """This value cannot be completed directly (a null where the schema promises a value, a
+    value a scalar refuses): graphql-core completes it."""
+
+
+class _NotPlain(_Fallback):
+    """A value's own type is not plain under its fields: no value under this plan can be
+    completed directly, so the plan is dropped for the rest of the request."""
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -66,11 +75,55 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is not None:
             try:
                 return plan(result)
+            except _NotPlain:
+                self._plans[return_type.name, id(field_details_list)] = (field_details_list, None)
             except (_Fallback, AttributeError):
                 pass  # graphql-core completes it again, and reports what is wrong its own way
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
         )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of plain objects is completed in one loop: graphql-core would pass each item
+        # through five of its own calls before reaching the item's plan.
+        if isinstance(result, (list, tuple)) and not self.get_stream_usage(
+            field_details_list, path
+        ):
+            item = self._list_items(return_type, field_details_list)
+            if item is not None:
+                try:
+                    return [item(value) for value in result]
+                except _NotPlain:
+                    key = (f"[{return_type.of_type}]", id(field_details_list))
+                    self._plans[key] = (field_details_list, None)
+                except (_Fallback, AttributeError):
+                    pass
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _list_items(
+        self, list_type: GraphQLList[Any], details: FieldDetailsList
+    ) -> Complete | None:
+        key = (f"[{list_type.of_type}]", id(details))
+        cached = self._plans.get(key)
+        if cached is None:
+            item_type = list_type.of_type
+            plain = (
+                self._completer(item_type, details)
+                if not is_leaf_type(get_nullable_type(item_type))
+                else None  # graphql-core's own loop over leaves is as quick
+            )
+            cached = self._plans[key] = (details, plain)
+        return cached[1]
 
     def _plan(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
         key = (object_type.name, id(details))
@@ -157,19 +210,19 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return None
 
     def _abstract(self, type_: GraphQLAbstractType, details: FieldDetailsList) -> Complete | None:
-        """An interface or union: every type it may be must be plain under these fields."""
-        plans: dict[str, Complete] = {}
-        for possible in self.schema.get_possible_types(type_):
-            plan = self._plan(possible, details)
-            if plan is None:
-                return None
-            plans[possible.name] = plan
+        """An interface or union: each value completed by the plan of its own type, made when
+        a value of that type first comes (an interface of kg has a dozen types, an answer
+        holds a few); a type that is not plain sends the value back to graphql-core."""
+        possible = {t.name: t for t in self.schema.get_possible_types(type_)}
 
         def by_runtime_type(value: Any) -> Any:
             definition = getattr(type(value), "__strawberry_definition__", None)
-            plan = plans.get(getattr(definition, "name", ""))
+            object_type = possible.get(getattr(definition, "name", ""))
+            if object_type is None:
+                raise _Fallback  # not a type of the schema's: graphql-core says so
+            plan = self._plan(object_type, details)
             if plan is None:
-                raise _Fallback
+                raise _NotPlain
             return plan(value)
 
         return by_runtime_type
