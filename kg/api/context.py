@@ -18,7 +18,8 @@ from strawberry.fastapi import BaseContext
 
 from kg.config import Settings
 from kg.domain import Article, Entity, Sentence
-from kg.store import EntityRelation, GraphStore, Neighbor, RelationFilter
+from kg.store import EntityRelation, GraphStore, Neighbor, Projection, RelationFilter
+from kg.store.filters import EVERYTHING
 from kg.store.pages import Page
 
 
@@ -65,6 +66,13 @@ class Loaders:
         """Entities that arrived with another answer need no query of their own."""
         self.entity.prime_many({entity.id: entity for entity in entities})
 
+    def prime_ends(self, relations: Sequence[EntityRelation], projection: Projection) -> None:
+        """The ends of these relations, when they were read whole (else they are views of a
+        few of their fields, not the entities)."""
+        if projection.whole_ends:
+            for item in relations:
+                self.prime_entities((item.subject, item.object))
+
     async def _load_entities(self, ids: list[str]) -> list[Entity | None]:
         found = await self._store.entities(ids)
         return [found.get(entity_id) for entity_id in ids]
@@ -79,8 +87,7 @@ class Loaders:
             found = await self._store.relations(entity_ids, relation_filter, first)
             for entity_id, relations in found.items():
                 answers[RelationsKey(entity_id, relation_filter, first)] = relations
-                for item in relations:
-                    self.prime_entities((item.subject, item.object))
+                self.prime_ends(relations, relation_filter.projection)
         return [answers.get(key, []) for key in keys]
 
     async def _load_relation_pages(self, keys: list[RelationPageKey]) -> list[Page[EntityRelation]]:
@@ -92,8 +99,7 @@ class Loaders:
             found = await self._store.relation_pages(entity_ids, relation_filter, first, after)
             for entity_id, page in found.items():
                 answers[RelationPageKey(entity_id, relation_filter, first, after)] = page
-                for item in page.items:
-                    self.prime_entities((item.subject, item.object))
+                self.prime_ends(page.items, relation_filter.projection)
         return [answers[key] for key in keys]
 
     async def _load_relation_counts(self, keys: list[RelationsKey]) -> list[int]:
@@ -133,7 +139,7 @@ class Loaders:
 
 
 def _counted(relation_filter: RelationFilter) -> RelationFilter:
-    return replace(relation_filter, with_evidence=True)
+    return replace(relation_filter, projection=EVERYTHING)
 
 
 class Context(BaseContext):

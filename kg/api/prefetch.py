@@ -17,7 +17,8 @@ from typing import Any
 from strawberry.types.nodes import SelectedField
 
 from kg.api.context import NeighborsKey, RelationsKey
-from kg.api.types import BadInput, Direction, KgInfo, names, neighbors_key, relations_key
+from kg.api.projection import relation_projection
+from kg.api.types import BadInput, Direction, KgInfo, neighbors_key, relations_key
 from kg.domain import Entity
 from kg.ontology import RelationType, Status
 
@@ -56,7 +57,7 @@ def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
             given.get("to"),
             _int(given.get("first")),
         )
-        return relations_key(info, entity_id, arguments, names([field], "evidence"))
+        return relations_key(info, entity_id, arguments, relation_projection(field.selections))
     except (KeyError, TypeError, ValueError, BadInput):
         return None  # the field itself will say what is wrong
 
@@ -101,6 +102,5 @@ async def entity_with_first_level(info: KgInfo, entity_id: str) -> Entity | None
     entity, relations = found[entity_id]
     loaders.prime_entities([entity])
     loaders.relations.prime(key, relations)
-    for item in relations:
-        loaders.prime_entities((item.subject, item.object))
+    loaders.prime_ends(relations, key.filter.projection)
     return entity

@@ -26,6 +26,12 @@ from kg.api.events import ArticleLoadedEvent, event_bus
 from kg.api.limits import TOO_MANY_TOKENS, is_token_limit, query_limits
 from kg.api.plain import PlainFieldsExecutionContext
 from kg.api.prefetch import entity_with_first_level
+from kg.api.projection import (
+    connection_projection,
+    path_projection,
+    relation_projection,
+    selected,
+)
 from kg.api.types import (
     ENTITY_TYPES,
     Article,
@@ -42,7 +48,6 @@ from kg.api.types import (
     Relation,
     RelationType,
     Status,
-    asks_for,
     check_first,
     entity_view,
     enum_values,
@@ -50,7 +55,7 @@ from kg.api.types import (
 )
 from kg.config import Settings
 from kg.errors import InvalidArticle, InvalidDocument, QueryTimeout, StoreError, StoreUnavailable
-from kg.store import EntityRelation, RelationFilter
+from kg.store import EntityRelation, Projection, RelationFilter
 
 MAX_PATH_LENGTH = 6
 
@@ -103,12 +108,12 @@ class Query:
         date_to: Annotated[str | None, strawberry.argument(name="to")] = None,
         first: int = 100,
     ) -> list[Relation]:
-        evidence = asks_for(info, "evidence")
+        projection = relation_projection(selected(info))
         chosen = relation_filter(
-            types, Direction.BOTH, statuses, date_from, date_to, None, evidence
+            types, Direction.BOTH, statuses, date_from, date_to, None, projection
         )
         found = await info.context.store.find_relations(chosen, check_first(info, first))
-        return _relations(info, found)
+        return _relations(info, found, chosen)
 
     @strawberry.field(description="The shortest connection between two entities.")
     async def path(
@@ -122,8 +127,9 @@ class Query:
         if not 1 <= max_length <= MAX_PATH_LENGTH:
             raise BadInput(f"maxLength must be between 1 and {MAX_PATH_LENGTH}, not {max_length}")
         # One statement finds both ends and the path between them.
+        projection = path_projection(selected(info))
         found = await info.context.store.shortest_path(
-            str(from_id), str(to_id), max_length, enum_values(types), asks_for(info, "evidence")
+            str(from_id), str(to_id), max_length, enum_values(types), projection
         )
         for wanted, end in ((from_id, found.start), (to_id, found.end)):
             if end is None:
@@ -133,7 +139,8 @@ class Query:
         path = found.path
         if path is None:
             return NoPath(message=f"no path of at most {max_length} relations joins them")
-        info.context.loaders.prime_entities(path.entities)
+        if projection.whole_ends:
+            info.context.loaders.prime_entities(path.entities)
         on_path = {e.id: e for e in path.entities}
         return Path(
             length=len(path.relations),
@@ -154,9 +161,11 @@ class Query:
         types: list[RelationType] | None = None,
         first: int = 100,
     ) -> list[Relation]:
-        chosen = _timeline_filter(info, types, other, date_from, date_to)
+        chosen = _timeline_filter(
+            types, other, date_from, date_to, relation_projection(selected(info))
+        )
         found = await info.context.store.timeline(str(entity), chosen, check_first(info, first))
-        return _relations(info, found)
+        return _relations(info, found, chosen)
 
     @strawberry.field(
         description=(
@@ -175,11 +184,13 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> RelationConnection:
-        chosen = _timeline_filter(info, types, other, date_from, date_to)
+        chosen = _timeline_filter(
+            types, other, date_from, date_to, connection_projection(selected(info))
+        )
         position = decode_cursor("timeline", after, 2)
         store = info.context.store
         page = await store.timeline_page(str(entity), chosen, check_first(info, first), position)
-        _prime_ends(info, page.items)
+        _prime_ends(info, page.items, chosen)
         return relation_connection(
             "timeline", page, after is not None, lambda: store.timeline_count(str(entity), chosen)
         )
@@ -221,28 +232,30 @@ async def _nothing() -> None:
     return None
 
 
-def _prime_ends(info: KgInfo, found: Sequence[EntityRelation]) -> None:
-    """Both ends came with the relations: later loads of them need no query."""
-    for item in found:
-        info.context.loaders.prime_entities((item.subject, item.object))
+def _prime_ends(
+    info: KgInfo, found: Sequence[EntityRelation], relation_filter: RelationFilter
+) -> None:
+    """Both ends came whole with the relations: later loads of them need no query."""
+    info.context.loaders.prime_ends(found, relation_filter.projection)
 
 
-def _relations(info: KgInfo, found: list[EntityRelation]) -> list[Relation]:
-    _prime_ends(info, found)
+def _relations(
+    info: KgInfo, found: list[EntityRelation], relation_filter: RelationFilter
+) -> list[Relation]:
+    _prime_ends(info, found, relation_filter)
     return [Relation.of(item) for item in found]
 
 
 def _timeline_filter(
-    info: KgInfo,
     types: list[Any] | None,
     other: strawberry.ID | None,
     date_from: str | None,
     date_to: str | None,
+    projection: Projection,
 ) -> RelationFilter:
-    """A timeline's filter: both directions, any status, evidence only when selected."""
-    evidence = asks_for(info, "evidence")
+    """A timeline's filter: both directions, any status, what the selection reads."""
     other_id = str(other) if other else None
-    return relation_filter(types, Direction.BOTH, None, date_from, date_to, other_id, evidence)
+    return relation_filter(types, Direction.BOTH, None, date_from, date_to, other_id, projection)
 
 
 @strawberry.input(description="An article to load: its text as given, or a JSON article.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,11 +13,13 @@ from strawberry.types import Info
 
 from kg import domain
 from kg.api.context import Context, NeighborsKey, RelationPageKey, RelationsKey
+from kg.api.projection import connection_projection, relation_projection, selected
 from kg.ontology import EntityType as _EntityType
 from kg.ontology import RelationType as _RelationType
 from kg.ontology import Status as _Status
 from kg.ontology import entity_descriptions
-from kg.store import EntityRelation, RelationFilter
+from kg.store import EntityRelation, Projection, RelationFilter
+from kg.store.filters import EVERYTHING
 
 if TYPE_CHECKING:
     from kg.api.connections import RelationConnection
@@ -72,7 +73,7 @@ def relation_filter(
     date_from: str | None,
     date_to: str | None,
     other: str | None = None,
-    with_evidence: bool = True,
+    projection: Projection = EVERYTHING,
 ) -> RelationFilter:
     start = check_date("from", date_from)
     end = check_date("to", date_to)
@@ -83,7 +84,7 @@ def relation_filter(
         date_from=domain.date_bounds(start)[0] if start else None,
         date_to=domain.date_bounds(end)[1] if end else None,
         other=other,
-        with_evidence=with_evidence,
+        projection=projection,
     )
 
 
@@ -94,12 +95,12 @@ RelationsArguments = tuple[
 
 
 def relations_key(
-    info: KgInfo, entity_id: str, arguments: RelationsArguments, evidence: bool
+    info: KgInfo, entity_id: str, arguments: RelationsArguments, projection: Projection
 ) -> RelationsKey:
     """The DataLoader key of `Entity.relations` with these arguments (BadInput if refused).
     Query.entity computes it too, to read the relations with the entity (kg.api.prefetch)."""
     types, direction, statuses, date_from, date_to, first = arguments
-    chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
+    chosen = relation_filter(types, direction, statuses, date_from, date_to, None, projection)
     size = check_first(info, info.context.settings.max_page_size if first is None else first)
     return RelationsKey(entity_id, chosen, size)
 
@@ -111,24 +112,6 @@ def neighbors_key(
     if not 1 <= depth <= 3:
         raise BadInput(f"depth must be between 1 and 3, not {depth}")
     return NeighborsKey(entity_id, depth, tuple(enum_values(types)), check_first(info, first))
-
-
-def asks_for(info: KgInfo, name: str) -> bool:
-    """True when the selection under the field being resolved names `name` at any depth
-    (fragments included): reads leave out what no one asked for."""
-    return names(info.selected_fields, name)
-
-
-def names(selections: Sequence[Any], name: str) -> bool:
-    """True when these selections (strawberry's SelectedField, fragments) name `name` at
-    any depth."""
-    pending: list[Any] = list(selections)
-    while pending:
-        selection = pending.pop()
-        if getattr(selection, "name", None) == name:
-            return True
-        pending.extend(getattr(selection, "selections", None) or ())
-    return False
 
 
 @strawberry.interface(
@@ -179,7 +162,7 @@ class Entity(Node):
             info,
             self.entity.id,
             (types, direction, statuses, date_from, date_to, first),
-            asks_for(info, "evidence"),
+            relation_projection(selected(info)),
         )
         return [Relation.of(item) for item in await info.context.loaders.relations.load(key)]
 
@@ -199,8 +182,8 @@ class Entity(Node):
     ) -> Annotated[RelationConnection, strawberry.lazy("kg.api.connections")]:
         from kg.api.connections import decode_cursor, relation_connection
 
-        evidence = asks_for(info, "evidence")
-        chosen = relation_filter(types, direction, statuses, date_from, date_to, None, evidence)
+        projection = connection_projection(selected(info))
+        chosen = relation_filter(types, direction, statuses, date_from, date_to, None, projection)
         position = decode_cursor("relations", after, 1)
         key = RelationPageKey(
             self.entity.id, chosen, check_first(info, first), str(position[0]) if position else None

@@ -1,7 +1,7 @@
 """The store: the one place that owns Neo4j access."""
 
 from kg.store.driver import create_driver
-from kg.store.filters import RelationFilter
+from kg.store.filters import Projection, RelationFilter
 from kg.store.graph_store import (
     EntityRelation,
     GraphPath,
@@ -17,6 +17,7 @@ __all__ = [
     "GraphStore",
     "Neighbor",
     "PathSearch",
+    "Projection",
     "RelationFilter",
     "article_batches",
     "create_driver",

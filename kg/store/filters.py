@@ -1,6 +1,8 @@
-"""Which relations a read returns: the filter the API builds, and the Cypher that applies it.
+"""Which relations a read returns, and which of their properties: the filter the API
+builds, and the Cypher that applies it.
 
-Relation types reach the Cypher text only from the ontology (type_alternation checks them).
+Relation types reach the Cypher text only from the ontology (type_alternation checks them),
+property names only from the fixed lists below (Projection checks them).
 """
 
 from __future__ import annotations
@@ -12,10 +14,69 @@ from typing import Any
 
 from kg.ontology import relation_rules, relation_types
 
+# The stored properties of a relation kg's domain reads (records.relation_from), its evidence
+# (five parallel lists, one item per sentence) and an entity's (records.entity_from).
+RELATION_PROPERTIES = (
+    "key", "status", "attributed_to", "date", "date_text", "place", "quantity",
+    "quantity_qualifier", "topics", "claim", "as", "role", "confidence", "sources",
+)  # fmt: skip
+EVIDENCE_PROPERTIES = (
+    "evidence_texts", "evidence_starts", "evidence_ends", "evidence_articles",
+    "evidence_sentences",
+)  # fmt: skip
+ENTITY_PROPERTIES = ("id", "type", "name", "aliases", "wikidata", "description")
+# Always read: a relation's identity and status, an end's identity, label and name (the
+# domain objects require them), and with any evidence its texts (which say how many).
+_REQUIRED_RELATION = frozenset({"key", "status"})
+_REQUIRED_END = frozenset({"id", "type", "name"})
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Which stored properties of each relation, and of its two ends, a read returns: those
+    the caller's selection needs. The default is every one. An end read in part is still an
+    Entity, its unread fields empty, so it must not be taken for the whole entity."""
+
+    relation: frozenset[str] = frozenset(RELATION_PROPERTIES + EVIDENCE_PROPERTIES)
+    ends: frozenset[str] = frozenset(ENTITY_PROPERTIES)
+
+    def __post_init__(self) -> None:
+        unknown = (self.relation - set(RELATION_PROPERTIES + EVIDENCE_PROPERTIES)) | (
+            self.ends - set(ENTITY_PROPERTIES)
+        )
+        if unknown:  # the names are written into Cypher: only known ones may be
+            raise ValueError(f"unknown properties in a projection: {sorted(unknown)}")
+        if not (self.relation >= _REQUIRED_RELATION and self.ends >= _REQUIRED_END):
+            raise ValueError(
+                "a projection reads a relation's key and status, and an end's id, type and name"
+            )
+        if self.relation & set(EVIDENCE_PROPERTIES) and "evidence_texts" not in self.relation:
+            raise ValueError("a projection with evidence reads its texts")
+
+    @classmethod
+    def of(cls, relation: set[str], ends: set[str]) -> Projection:
+        """The projection of these properties and the ones every read needs."""
+        if relation & set(EVIDENCE_PROPERTIES):
+            relation = relation | {"evidence_texts"}
+        return cls(frozenset(relation | _REQUIRED_RELATION), frozenset(ends | _REQUIRED_END))
+
+    @property
+    def whole_ends(self) -> bool:
+        """True when the ends are read whole: they may stand for their entities."""
+        return self.ends == frozenset(ENTITY_PROPERTIES)
+
+    @property
+    def with_evidence(self) -> bool:
+        return "evidence_texts" in self.relation
+
+
+EVERYTHING = Projection()
+WITHOUT_EVIDENCE = Projection(relation=frozenset(RELATION_PROPERTIES))
+
 
 @dataclass(frozen=True)
 class RelationFilter:
-    """Which relations of an entity to return."""
+    """Which relations of an entity to return, and which of their properties."""
 
     types: tuple[str, ...] = ()
     direction: str = "BOTH"  # OUT, IN or BOTH; symmetric types match either way
@@ -23,9 +84,9 @@ class RelationFilter:
     date_from: str | None = None
     date_to: str | None = None
     other: str | None = None
-    with_evidence: bool = True
-    """False: the relations come without their evidence (the sentences), which the caller did
-    not ask for; most of a relation's bytes are its evidence."""
+    projection: Projection = EVERYTHING
+    """What of each relation is read: most of a relation's bytes are its evidence, which the
+    caller may not have asked for, and a relation's ends are often asked for by name only."""
 
     def params(self) -> dict[str, Any]:
         return {
@@ -59,34 +120,65 @@ def type_alternation(types: Sequence[str]) -> str:
     return "|".join(chosen)
 
 
-# Every property of a relation but its evidence lists.
-_WITHOUT_EVIDENCE = (
-    "r {"
-    + ", ".join(
-        f".`{name}`"
-        for name in (
-            "key", "status", "attributed_to", "date", "date_text", "place", "quantity",
-            "quantity_qualifier", "topics", "claim", "as", "role", "confidence", "sources",
+def relation_properties(projection: Projection) -> str:
+    """The Cypher for the chosen properties of relationship `r`."""
+    if projection == EVERYTHING:
+        return "properties(r)"
+    return "r {" + ", ".join(f".`{name}`" for name in sorted(projection.relation)) + "}"
+
+
+def end_properties(node: str, projection: Projection) -> str:
+    """The Cypher for the chosen properties of an entity: a variable (`a`, null when `a` is),
+    or `startNode(r)` / `endNode(r)`, which a map projection does not accept."""
+    if projection.whole_ends:
+        return f"properties({node})"
+    names = sorted(projection.ends)
+    if node.isidentifier():
+        return node + " {" + ", ".join(f".`{name}`" for name in names) + "}"
+    return "{" + ", ".join(f"`{name}`: {node}.`{name}`" for name in names) + "}"
+
+
+def relation_where(relation_filter: RelationFilter) -> str:
+    """RELATION_WHERE with only the conditions this filter sets (the parameters stay): a
+    condition on an unset parameter still costs Neo4j its test on every relation expanded."""
+    chosen = relation_filter
+    conditions = [
+        condition
+        for needed, condition in (
+            (chosen.statuses, "r.status IN $statuses"),
+            (chosen.date_from, "r.date_end >= $from"),
+            (chosen.date_to, "r.date_start <= $to"),
+            (chosen.other, "other.id = $other"),
+            (
+                chosen.direction != "BOTH",
+                "(type(r) IN $symmetric OR ($direction = 'OUT' AND startNode(r) = e)"
+                " OR ($direction = 'IN' AND endNode(r) = e))",
+            ),
         )
-    )
-    + "}"
-)  # fmt: skip
+        if needed
+    ]
+    # The pattern is narrowed to the filter's types (typed), so `type(r) IN $types` is moot.
+    return "\nWHERE " + " AND ".join(conditions or ["true"]) + "\n"
 
 
-def relation_properties(with_evidence: bool) -> str:
-    """The Cypher for the properties of relationship `r`: all, or all but its evidence."""
-    return "properties(r)" if with_evidence else _WITHOUT_EVIDENCE
-
-
-@functools.lru_cache(maxsize=512)
-def _typed(cypher: str, types: tuple[str, ...], with_evidence: bool) -> str:
-    cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(types)}]-")
-    return cypher.replace("properties(r)", relation_properties(with_evidence))
+@functools.lru_cache(maxsize=1024)
+def _typed(cypher: str, relation_filter: RelationFilter) -> str:
+    chosen = relation_filter
+    if "-[r]-" not in cypher:  # relation_where leaves the type test to the narrowed pattern
+        raise ValueError("typed() needs a statement whose relation pattern is -[r]-")
+    cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(chosen.types)}]-")
+    cypher = cypher.replace(RELATION_WHERE, relation_where(chosen))
+    cypher = cypher.replace("properties(r)", relation_properties(chosen.projection))
+    for node in ("startNode(r)", "endNode(r)"):
+        cypher = cypher.replace(f"properties({node})", end_properties(node, chosen.projection))
+    return cypher
 
 
 def typed(cypher: str, relation_filter: RelationFilter) -> str:
-    """The statement with its relation pattern `-[r]-` narrowed to the filter's types, and
-    `properties(r)` to what the filter wants: Neo4j then expands only those relationships of
-    a hub (grouped by type on dense nodes), not all of them before filtering, and sends no
-    evidence nobody asked for. The types come from the ontology (type_alternation)."""
-    return _typed(cypher, relation_filter.types, relation_filter.with_evidence)
+    """The statement for this filter: its relation pattern `-[r]-` narrowed to the filter's
+    types, RELATION_WHERE to the conditions it sets, and `properties(r)`,
+    `properties(startNode(r))`, `properties(endNode(r))` to what its projection reads. Neo4j
+    then expands only those relationships of a hub (grouped by type on dense nodes), not all
+    of them before filtering, and sends nothing nobody asked for. The types come from the
+    ontology (type_alternation), the property names from the projection's fixed lists."""
+    return _typed(cypher, relation_filter)

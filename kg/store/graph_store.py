@@ -26,8 +26,11 @@ from kg.ontology import relation_types
 from kg.store import pages, records
 from kg.store.driver import translated_errors
 from kg.store.filters import (
+    EVERYTHING,
     RELATION_WHERE,
+    Projection,
     RelationFilter,
+    end_properties,
     relation_properties,
     type_alternation,
     typed,
@@ -450,21 +453,22 @@ class GraphStore:
         to_id: str,
         max_length: int,
         types: Sequence[str],
-        with_evidence: bool = True,
+        projection: Projection = EVERYTHING,
     ) -> PathSearch:
         """Both ends, and the shortest connection between them over the given relation types,
-        in one statement (no path when an end is missing or both are the same entity). The
-        relations come without their evidence unless `with_evidence`."""
+        in one statement (no path when an end is missing or both are the same entity). Of its
+        relations and entities (both ends included) the projection's properties are read."""
         if not 1 <= max_length <= 10:
             raise ValueError("max_length must be between 1 and 10")
         cypher = (
             "OPTIONAL MATCH (a:Entity {id: $from}) OPTIONAL MATCH (b:Entity {id: $to})"
             " OPTIONAL CALL (a, b) { WITH a, b WHERE a <> b"
             f" MATCH p = shortestPath((a)-[:{type_alternation(types)}*..{max_length}]-(b))"
-            " RETURN [n IN nodes(p) | properties(n)] AS nodes,"
+            f" RETURN [n IN nodes(p) | {end_properties('n', projection)}] AS nodes,"
             " [r IN relationships(p) | {type: type(r), subject: startNode(r).id,"
-            f" object: endNode(r).id, props: {relation_properties(with_evidence)}}}] AS rels }}"
-            " RETURN properties(a) AS start, properties(b) AS end, nodes, rels"
+            f" object: endNode(r).id, props: {relation_properties(projection)}}}] AS rels }}"
+            f" RETURN {end_properties('a', projection)} AS start,"
+            f" {end_properties('b', projection)} AS end, nodes, rels"
         )
         row = (await self._read(cypher, **{"from": from_id, "to": to_id}))[0]
         path = None

@@ -19,14 +19,18 @@ def entity_from(props: dict[str, Any]) -> Entity:
 
 
 def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, Any]) -> Relation:
+    texts = props.get("evidence_texts") or ()
+    # A read projects only the evidence lists asked for (kg.store.filters.Projection): the
+    # others are absent, and their items None.
+    unread = (None,) * len(texts)
     evidence = tuple(
         Evidence(text=text, start=start, end=end, article_id=article, sentence_index=sentence)
         for article, sentence, text, start, end in zip(
-            props.get("evidence_articles") or (),
-            props.get("evidence_sentences") or (),
-            props.get("evidence_texts") or (),
-            props.get("evidence_starts") or (),
-            props.get("evidence_ends") or (),
+            props.get("evidence_articles") or unread,
+            props.get("evidence_sentences") or unread,
+            texts,
+            props.get("evidence_starts") or unread,
+            props.get("evidence_ends") or unread,
             strict=True,
         )
     )
