@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import GraphQLEnumType, GraphQLScalarType
 
 from kg.api.context import Context
 from kg.api.federation import federated_schema
-from kg.api.plain import PlainFieldsExecutionContext
+from kg.api.plain import PlainFieldsExecutionContext, _Fallback, _leaf
 from kg.api.schema import Mutation, Query, Subscription, build_schema
 from kg.api.types import ENTITY_TYPES
 from kg.config import Settings
+from kg.ontology import Status
 from kg.store import GraphStore
 
 QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -132,3 +134,32 @@ async def test_plain_objects_are_not_executed_field_by_field(
     assert len(relations) >= 5
     # entity, name and relations: the relations' own fields (about 10 each) are not counted.
     assert _CountingContext.executed == 3
+
+
+_LEAF_VALUES: list[Any] = [
+    "text", "", 0, 7, -(2**31), 2**31 - 1, 2**31, -(2**31) - 1, 1.5, float("nan"),
+    float("inf"), True, False, "12", "x1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("type_name", ["String", "ID", "Int", "Float", "Boolean", "Status"])
+@pytest.mark.parametrize("required", [True, False], ids=["non-null", "nullable"])
+def test_a_leaf_answers_what_graphql_cores_serializer_answers(
+    type_name: str, required: bool
+) -> None:
+    leaf_type = build_schema()._schema.get_type(type_name)
+    assert isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType)
+    complete = _leaf(leaf_type, required)
+    values = [*_LEAF_VALUES, *Status, None]
+    for value in values:
+        try:
+            expected: Any = leaf_type.serialize(value) if value is not None else None
+        except Exception:  # any refusal: the direct path must not answer either
+            expected = _Fallback
+        if value is None and required:
+            expected = _Fallback
+        try:
+            answered: Any = complete(value)
+        except _Fallback:
+            answered = _Fallback
+        assert (answered, type(answered)) == (expected, type(expected)), f"{type_name} {value!r}"

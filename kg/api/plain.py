@@ -15,17 +15,25 @@ so its answers and errors stay graphql-core's; tests/test_plain.py compares the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from graphql import (
     GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     Undefined,
     get_nullable_type,
     is_abstract_type,
@@ -172,6 +180,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return run
 
     def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
+        nullable_type = get_nullable_type(type_)
+        if is_leaf_type(nullable_type):  # most fields: one call, its null check included
+            return _leaf(nullable_type, required=isinstance(type_, GraphQLNonNull))
         if isinstance(type_, GraphQLNonNull):
             inner = self._nullable(type_.of_type, details)
             if inner is None:
@@ -200,8 +211,6 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return [item(v) for v in value]
 
             return items
-        if is_leaf_type(type_):
-            return _leaf(type_)
         if is_object_type(type_):
             plan = self._plan(type_, details)
             return plan
@@ -228,10 +237,53 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return by_runtime_type
 
 
-def _leaf(type_: GraphQLLeafType) -> Complete:
+# graphql-core's serializers that answer a value of exactly this Python type unchanged.
+_UNCHANGED: dict[Any, type] = {
+    GraphQLString.serialize: str,
+    GraphQLID.serialize: str,
+    GraphQLBoolean.serialize: bool,
+}
+_INT_RANGE = range(-(2**31), 2**31)  # GraphQL's Int: 32 bits; graphql-core refuses the rest
+
+
+def _enum_names(type_: GraphQLLeafType) -> dict[Any, str] | None:
+    """For a Strawberry enum, its members' GraphQL names: Strawberry finds a member's name by
+    scanning the enum's values, a dozen property reads for each value answered."""
+    wrapped = getattr(type_, "wrapped_cls", None)
+    if not (isinstance(type_, GraphQLEnumType) and isinstance(wrapped, type)):
+        return None
+    if not issubclass(wrapped, Enum):
+        return None
+    names: dict[Any, str] = {}
+    for member in wrapped:
+        found = [name for name, value in type_.values.items() if value.value == member.value]
+        if found:
+            names[member] = found[0]  # the first, as Strawberry's own scan
+    return names
+
+
+def _leaf(type_: GraphQLLeafType, required: bool) -> Complete:
+    """A scalar or enum field: its value serialized as graphql-core would, the common cases
+    without a call; a null where one is promised, or a value the type refuses, falls back."""
     serialize = type_.serialize
+    unchanged = _UNCHANGED.get(serialize)
+    enum_names = _enum_names(type_)
+    is_int, is_float = serialize is GraphQLInt.serialize, serialize is GraphQLFloat.serialize
 
     def leaf(value: Any) -> Any:
+        if value is None:
+            if required:
+                raise _Fallback  # graphql-core reports the broken promise
+            return None
+        kind = type(value)
+        if kind is unchanged:
+            return value
+        if enum_names is not None and value in enum_names:
+            return enum_names[value]
+        if (is_int and kind is int and value in _INT_RANGE) or (
+            is_float and kind is float and math.isfinite(value)
+        ):
+            return value
         try:
             serialized = serialize(value)
         except Exception as exc:  # the scalar refuses it: graphql-core reports how
