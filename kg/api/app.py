@@ -48,12 +48,14 @@ from kg.store import GraphStore, create_driver
 log = logging.getLogger("kg.api")
 
 
-def get_store(connection: HTTPConnection) -> GraphStore:
+# `async def`, though they await nothing: FastAPI runs a plain `def` dependency in its thread
+# pool, a hand-over to another thread and back on every request (docs/performance.md).
+async def get_store(connection: HTTPConnection) -> GraphStore:
     store: GraphStore = connection.app.state.store
     return store
 
 
-def get_settings(connection: HTTPConnection) -> Settings:
+async def get_settings(connection: HTTPConnection) -> Settings:
     settings: Settings = connection.app.state.settings
     return settings
 
