@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
-from kg.api.app import create_app
+from kg.api.app import KgGraphQLRouter, create_app
+from kg.api.schema import build_schema
 from kg.config import Settings
 from kg.store import GraphStore
 from tests.conftest import SEED, SEED_ID, graphql
@@ -390,3 +392,25 @@ async def test_health_is_503_and_queries_say_service_unavailable_without_neo4j(
     [error] = body["errors"]  # type: ignore[misc]
     assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert "bolt://" not in error["message"]
+
+
+async def test_answers_are_the_bytes_json_dumps_would_write(
+    seeded: GraphStore, client: httpx.AsyncClient
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": '{ entity(id: "kim-jong-un") { name aliases relations { date quantity '
+            "confidence evidence { text start } } } }"
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["entity"]["relations"]
+    expected = json.dumps(response.json(), separators=(",", ":"), ensure_ascii=False)
+    assert response.content == expected.encode()
+
+
+def test_an_answer_orjson_refuses_is_encoded_by_the_standard_library(settings: Settings) -> None:
+    router = KgGraphQLRouter(build_schema(settings))
+    answer = {"data": {"ingest": {"annotation": {"big": 2**70}}}}
+    assert json.loads(router.encode_json(answer)) == answer

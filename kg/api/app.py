@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -63,6 +64,18 @@ async def get_settings(connection: HTTPConnection) -> Settings:
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiKeyHeader = Annotated[str | None, Header(alias="X-API-Key")]
+
+
+class KgGraphQLRouter(GraphQLRouter[Context, None]):
+    """Strawberry's router, its answers encoded by orjson: a 100-relation answer took
+    json.dumps 0.54 ms and orjson 0.04 ms (docs/performance.md). The same JSON, but for
+    non-ASCII text, which is written as UTF-8 rather than as \\u escapes."""
+
+    def encode_json(self, data: object) -> str | bytes:
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson's refusals (an integer beyond 64 bits in a JSON value)
+            return super().encode_json(data)
 
 
 class Unauthenticated(Exception):
@@ -125,7 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="kg", version=__version__, lifespan=lifespan)
     app.state.events = EventBus()  # change notifications for the articleLoaded subscription
-    graphql = GraphQLRouter(
+    graphql = KgGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,

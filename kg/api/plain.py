@@ -15,6 +15,7 @@ so its answers and errors stay graphql-core's; tests/test_plain.py compares the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from enum import Enum
@@ -246,6 +247,7 @@ _UNCHANGED: dict[Any, type] = {
 _INT_RANGE = range(-(2**31), 2**31)  # GraphQL's Int: 32 bits; graphql-core refuses the rest
 
 
+@functools.cache  # per enum type of the schema, which lives as long as the process
 def _enum_names(type_: GraphQLLeafType) -> dict[Any, str] | None:
     """For a Strawberry enum, its members' GraphQL names: Strawberry finds a member's name by
     scanning the enum's values, a dozen property reads for each value answered."""
