@@ -141,7 +141,9 @@ async def _write_all(
 
     driver = create_driver(settings)
     try:
-        store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+        store = GraphStore(
+            driver, settings.neo4j_database, settings.query_timeout_s, settings.neo4j_retry_s
+        )
         await store.apply_schema()
         # A clash with the graph is found before the first write, so a batch stays whole.
         ids = sorted({e.id for _, graph, _ in graphs for e in graph.entities})
@@ -443,7 +445,9 @@ def export_command(
     async def run() -> Any:
         driver = create_driver(settings)
         try:
-            store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+            store = GraphStore(
+                driver, settings.neo4j_database, settings.query_timeout_s, settings.neo4j_retry_s
+            )
             if output_format is ExportFormat.csv:
                 return await graph_export.export_csv(store, out_path)
             return await graph_export.export_documents(store, article or None)
@@ -485,7 +489,9 @@ def import_command(
     async def run(lines: list[tuple[str, dict[str, Any]]]) -> list[Any]:
         driver = create_driver(settings)
         try:
-            store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+            store = GraphStore(
+                driver, settings.neo4j_database, settings.query_timeout_s, settings.neo4j_retry_s
+            )
             return await graph_export.import_lines(store, lines)
         finally:
             await driver.close()

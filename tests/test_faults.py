@@ -105,7 +105,9 @@ async def opened_store(settings: Settings) -> AsyncIterator[GraphStore]:
     """A store on a driver of its own, closed afterwards."""
     driver = create_driver(settings)
     try:
-        yield GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)
+        yield GraphStore(
+            driver, settings.neo4j_database, settings.query_timeout_s, settings.neo4j_retry_s
+        )
     finally:
         await driver.close()
 
@@ -498,6 +500,35 @@ async def test_outage_gives_service_unavailable_and_the_same_app_answers_after_r
         f"\noutage: /health 503 after {health_s:.2f}s, SERVICE_UNAVAILABLE after {query_s:.2f}s,"
         f" answered again {back_s:.2f}s after Bolt was back"
     )
+
+
+async def test_a_read_asked_while_neo4j_restarts_is_answered_once_it_is_back(
+    neo4j_up: Settings, corpus: Path
+) -> None:
+    settings = neo4j_up
+    seed = corpus / "000_000_9e847efd11a92494.txt"
+    async with opened_store(settings) as store:
+        graph, _ = build_article_graph(
+            seed.read_bytes(), str(seed), CuratedExtractor(settings.annotations_dir)
+        )
+        await store.write_article_graph(graph)
+    assert await asyncio.to_thread(neo4j_server.stop, settings)
+    driver = create_driver(settings)
+    try:
+        # Reads are auto-commit transactions the store runs again itself (GraphStore._read).
+        patient = GraphStore(driver, settings.neo4j_database, read_retry_s=120.0)
+        asked = time.monotonic()
+        read = asyncio.create_task(patient.articles_by_id([graph.article.id]))
+        await asyncio.sleep(1.0)
+        assert not read.done()  # still retrying: Neo4j is down
+        await asyncio.to_thread(neo4j_server.start, settings)
+        found = await asyncio.wait_for(read, timeout=60)
+        waited_s = time.monotonic() - asked
+    finally:
+        await driver.close()
+    assert list(found) == [graph.article.id]
+    assert found[graph.article.id].title == graph.article.title
+    print(f"\nthe read was answered {waited_s:.1f}s after it was asked, across the restart")
 
 
 async def _deadlock_pair(

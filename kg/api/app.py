@@ -119,7 +119,11 @@ def create_app(settings: Settings) -> FastAPI:
         configure_logging(settings)
         driver = create_driver(settings)
         store = MeteredGraphStore(
-            driver, settings.neo4j_database, settings.query_timeout_s, metrics=metrics
+            driver,
+            settings.neo4j_database,
+            settings.query_timeout_s,
+            settings.neo4j_retry_s,
+            metrics=metrics,
         )
         app.state.settings = settings
         app.state.store = store

@@ -6,12 +6,15 @@ Reads run in read transactions (no query can write); every statement goes throug
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncManagedTransaction, unit_of_work
+from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, Query
+from neo4j.exceptions import DriverError, Neo4jError
 
 from kg.domain import (
     Article,
@@ -143,31 +146,56 @@ _ARTICLE_RELATIONS = _article_relations_query()
 class GraphStore:
     """Reads and writes the news graph in one Neo4j database, through one shared driver."""
 
-    def __init__(self, driver: AsyncDriver, database: str, query_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str,
+        query_timeout_s: float = 10.0,
+        read_retry_s: float = 10.0,
+    ) -> None:
         if not database:
             raise ValueError("database must be named")
         if query_timeout_s <= 0:
             raise ValueError("query_timeout_s must be positive")
+        if read_retry_s < 0:
+            raise ValueError("read_retry_s must not be negative")
         self._driver = driver
         self._database = database
         self._timeout = query_timeout_s
+        self._retry_s = read_retry_s
         self._schema_applied = False
         self.statements = 0
         """Read statements and write transactions sent so far: the round trips a test counts."""
 
     async def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
-        @unit_of_work(timeout=self._timeout)
-        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-            result = await tx.run(cypher, params)
-            # Every statement returns maps, lists and scalars only, which arrive as Python
-            # values: no need for Result.data(), whose deep copy was 15% of a busy API's CPU.
-            keys = result.keys()
-            return [dict(zip(keys, record, strict=True)) async for record in result]
+        """Run a read statement; its rows as dicts.
 
+        An auto-commit transaction, not a managed one: a managed read costs a second round
+        trip for its COMMIT (about 1 ms a request here, docs/performance.md). Reads change
+        nothing, so one that fails on a transient error (Neo4j restarting, a connection
+        dropped) is simply run again, for up to read_retry_s, as the driver would retry a
+        managed transaction.
+        """
+        query = Query(cypher, timeout=self._timeout)
         self.statements += 1
+        delay, deadline = 0.05, time.monotonic() + self._retry_s
         with translated_errors("reading the graph"):
-            async with self._driver.session(database=self._database) as session:
-                return await session.execute_read(work)
+            while True:
+                try:
+                    async with self._driver.session(
+                        database=self._database, default_access_mode=READ_ACCESS
+                    ) as session:
+                        result = await session.run(query, params)
+                        # Every statement returns maps, lists and scalars only, which arrive
+                        # as Python values: no need for Result.data(), whose deep copy was 15%
+                        # of a busy API's CPU.
+                        keys = result.keys()
+                        return [dict(zip(keys, record, strict=True)) async for record in result]
+                except (Neo4jError, DriverError) as exc:
+                    if not exc.is_retryable() or time.monotonic() + delay > deadline:
+                        raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     async def ping(self) -> None:
         """Raise StoreUnavailable unless Neo4j accepts a connection with our credentials.
