@@ -22,7 +22,7 @@ from kg.api.plain import PlainFieldsExecutionContext, _Fallback, _leaf
 from kg.api.schema import Mutation, Query, Subscription, build_schema
 from kg.api.types import ENTITY_TYPES
 from kg.config import Settings
-from kg.ontology import Status
+from kg.ontology import RelationType, Status
 from kg.store import GraphStore
 
 QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -142,7 +142,9 @@ _LEAF_VALUES: list[Any] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("type_name", ["String", "ID", "Int", "Float", "Boolean", "Status"])
+@pytest.mark.parametrize(
+    "type_name", ["String", "ID", "Int", "Float", "Boolean", "Status", "RelationType"]
+)
 @pytest.mark.parametrize("required", [True, False], ids=["non-null", "nullable"])
 def test_a_leaf_answers_what_graphql_cores_serializer_answers(
     type_name: str, required: bool
@@ -150,7 +152,8 @@ def test_a_leaf_answers_what_graphql_cores_serializer_answers(
     leaf_type = build_schema()._schema.get_type(type_name)
     assert isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType)
     complete = _leaf(leaf_type, required)
-    values = [*_LEAF_VALUES, *Status, None]
+    members = [*Status, *RelationType]
+    values = [*_LEAF_VALUES, *members, *(m.value for m in members), None]
     for value in values:
         try:
             expected: Any = leaf_type.serialize(value) if value is not None else None

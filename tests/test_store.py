@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kg.errors import InvalidDocument
+from kg.errors import InvalidDocument, StoreError
 from kg.store import GraphStore, RelationFilter
 from loaders.extract import CuratedExtractor
 from loaders.pipeline import build_article_graph, load_article
@@ -230,3 +230,10 @@ def test_the_graph_is_built_whole_before_anything_is_written(
     assert graph.article.id == SEED_ID
     assert (len(graph.entities), len(graph.relations)) == (22, 35)
     assert (0, "kim-jong-un") in graph.mentions
+
+
+async def test_a_read_statement_cannot_write(store: GraphStore) -> None:
+    # Reads run in sessions of read access mode: Neo4j itself refuses a write there.
+    with pytest.raises(StoreError, match="AccessMode"):
+        await store._read("CREATE (:ReadOnlyProbe) RETURN 1 AS created")
+    assert await store._read("MATCH (n:ReadOnlyProbe) RETURN count(n) AS n") == [{"n": 0}]

@@ -65,13 +65,8 @@ class Projection:
         """True when the ends are read whole: they may stand for their entities."""
         return self.ends == frozenset(ENTITY_PROPERTIES)
 
-    @property
-    def with_evidence(self) -> bool:
-        return "evidence_texts" in self.relation
-
 
 EVERYTHING = Projection()
-WITHOUT_EVIDENCE = Projection(relation=frozenset(RELATION_PROPERTIES))
 
 
 @dataclass(frozen=True)

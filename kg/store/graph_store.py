@@ -1,7 +1,8 @@
 """GraphStore: the one place that talks to Neo4j. Methods return domain objects.
 
-Reads run in read transactions (no query can write); every statement goes through `_read` or
-`write_article_graph`, which count round trips (`statements`) and translate driver errors.
+Reads run in read-mode sessions (Neo4j refuses a write there); every statement goes through
+`_read` or `write_article_graph`, which count round trips (`statements`) and translate driver
+errors.
 """
 
 from __future__ import annotations
