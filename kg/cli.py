@@ -482,7 +482,7 @@ def import_command(
 ) -> None:
     """Load the articles of a JSON Lines export: every line is checked first, then written."""
     from kg.store import GraphStore, create_driver
-    from kg.store import export as graph_export
+    from loaders.exported import import_lines, read_lines
 
     settings = Settings()
 
@@ -492,12 +492,12 @@ def import_command(
             store = GraphStore(
                 driver, settings.neo4j_database, settings.query_timeout_s, settings.neo4j_retry_s
             )
-            return await graph_export.import_lines(store, lines)
+            return await import_lines(store, lines)
         finally:
             await driver.close()
 
     try:
-        summaries = asyncio.run(run(graph_export.read_lines(path)))
+        summaries = asyncio.run(run(read_lines(path)))
     except KgError as exc:
         raise _fail(exc) from exc
     for summary in summaries:
@@ -513,7 +513,7 @@ def export_schema(
     check: Annotated[bool, typer.Option(help="exit 1 if the files differ, write nothing")] = False,
 ) -> None:
     """Write schema/schema.graphql and schema/constraints.cypher from the code and ontology."""
-    from kg.exports import schema_exports
+    from kg.api.exports import schema_exports
 
     stale = []
     for path, text in schema_exports().items():

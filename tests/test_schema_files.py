@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kg.exports import schema_exports
+from kg.api.exports import schema_exports
 from kg.ontology import entity_types, relation_types, statuses
 from kg.resources import schema_file
 
