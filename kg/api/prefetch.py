@@ -12,7 +12,8 @@ the fields themselves: the same answer, one statement more.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from strawberry.types.nodes import SelectedField
 
@@ -21,6 +22,8 @@ from kg.api.projection import relation_projection
 from kg.api.types import BadInput, Direction, KgInfo, neighbors_key, relations_key
 from kg.domain import Entity
 from kg.ontology import RelationType, Status
+
+K = TypeVar("K")
 
 
 def _only_field(info: KgInfo, name: str) -> SelectedField | None:
@@ -42,13 +45,24 @@ def _relation_types(given: dict[str, Any]) -> list[RelationType] | None:
     return [RelationType[name] for name in given["types"]] if given.get("types") else None
 
 
-def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
-    """The key of the one `relations` field directly under this `entity` field, if any."""
-    field = _only_field(info, "relations")
+def _planned(
+    info: KgInfo, name: str, key_of: Callable[[SelectedField, dict[str, Any]], K]
+) -> K | None:
+    """The key `key_of` makes of the one field `name` directly under this `entity` field (from
+    the field and its arguments), if there is one and its arguments are accepted."""
+    field = _only_field(info, name)
     if field is None:
         return None
-    given: dict[str, Any] = field.arguments
     try:
+        return key_of(field, field.arguments)
+    except (KeyError, TypeError, ValueError, BadInput):
+        return None  # the field itself will say what is wrong
+
+
+def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
+    """The key of the one `relations` field directly under this `entity` field, if any."""
+
+    def key_of(field: SelectedField, given: dict[str, Any]) -> RelationsKey:
         arguments = (
             _relation_types(given),
             Direction[given.get("direction") or "BOTH"],
@@ -58,25 +72,25 @@ def planned_relations(info: KgInfo, entity_id: str) -> RelationsKey | None:
             _int(given.get("first")),
         )
         return relations_key(info, entity_id, arguments, relation_projection(field.selections))
-    except (KeyError, TypeError, ValueError, BadInput):
-        return None  # the field itself will say what is wrong
+
+    return _planned(info, "relations", key_of)
 
 
 def planned_neighbors(info: KgInfo, entity_id: str) -> NeighborsKey | None:
     """The key of the one `neighbors` field directly under this `entity` field, if any."""
-    field = _only_field(info, "neighbors")
-    if field is None:
-        return None
-    given: dict[str, Any] = field.arguments
-    try:
-        types = _relation_types(given)
+
+    def key_of(_: SelectedField, given: dict[str, Any]) -> NeighborsKey:
         depth, first = _int(given.get("depth")), _int(given.get("first"))
         # The field's defaults: depth 1, first 50.
         return neighbors_key(
-            info, entity_id, 1 if depth is None else depth, types, 50 if first is None else first
+            info,
+            entity_id,
+            1 if depth is None else depth,
+            _relation_types(given),
+            50 if first is None else first,
         )
-    except (KeyError, TypeError, ValueError, BadInput):
-        return None
+
+    return _planned(info, "neighbors", key_of)
 
 
 async def entity_with_first_level(info: KgInfo, entity_id: str) -> Entity | None:

@@ -133,11 +133,11 @@ def end_properties(node: str, projection: Projection) -> str:
     return "{" + ", ".join(f"`{name}`: {node}.`{name}`" for name in names) + "}"
 
 
-def relation_where(relation_filter: RelationFilter) -> str:
-    """RELATION_WHERE with only the conditions this filter sets (the parameters stay): a
-    condition on an unset parameter still costs Neo4j its test on every relation expanded."""
+def _conditions(relation_filter: RelationFilter) -> tuple[str, ...]:
+    """The conditions of RELATION_WHERE this filter sets (their parameters stay): a condition
+    on an unset parameter still costs Neo4j its test on every relation expanded."""
     chosen = relation_filter
-    conditions = [
+    return tuple(
         condition
         for needed, condition in (
             (chosen.statuses, "r.status IN $statuses"),
@@ -151,21 +151,22 @@ def relation_where(relation_filter: RelationFilter) -> str:
             ),
         )
         if needed
-    ]
-    # The pattern is narrowed to the filter's types (typed), so `type(r) IN $types` is moot.
-    return "\nWHERE " + " AND ".join(conditions or ["true"]) + "\n"
+    )
 
 
+# Keyed on what shapes the text (not on the filter's dates or ids, which are parameters).
 @functools.lru_cache(maxsize=1024)
-def _typed(cypher: str, relation_filter: RelationFilter) -> str:
-    chosen = relation_filter
-    if "-[r]-" not in cypher:  # relation_where leaves the type test to the narrowed pattern
+def _typed(
+    cypher: str, types: tuple[str, ...], conditions: tuple[str, ...], projection: Projection
+) -> str:
+    if "-[r]-" not in cypher:  # the WHERE below leaves the type test to the narrowed pattern
         raise ValueError("typed() needs a statement whose relation pattern is -[r]-")
-    cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(chosen.types)}]-")
-    cypher = cypher.replace(RELATION_WHERE, relation_where(chosen))
-    cypher = cypher.replace("properties(r)", relation_properties(chosen.projection))
+    cypher = cypher.replace("-[r]-", f"-[r:{type_alternation(types)}]-")
+    where = "\nWHERE " + " AND ".join(conditions or ("true",)) + "\n"
+    cypher = cypher.replace(RELATION_WHERE, where)
+    cypher = cypher.replace("properties(r)", relation_properties(projection))
     for node in ("startNode(r)", "endNode(r)"):
-        cypher = cypher.replace(f"properties({node})", end_properties(node, chosen.projection))
+        cypher = cypher.replace(f"properties({node})", end_properties(node, projection))
     return cypher
 
 
@@ -176,4 +177,5 @@ def typed(cypher: str, relation_filter: RelationFilter) -> str:
     then expands only those relationships of a hub (grouped by type on dense nodes), not all
     of them before filtering, and sends nothing nobody asked for. The types come from the
     ontology (type_alternation), the property names from the projection's fixed lists."""
-    return _typed(cypher, relation_filter)
+    chosen = relation_filter
+    return _typed(cypher, chosen.types, _conditions(chosen), chosen.projection)
