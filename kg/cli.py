@@ -111,9 +111,18 @@ def load(
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="articles written per transaction")
     ] = 100,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="first load into an EMPTY database of the local Neo4j: build the graph in "
+            "memory and import it with neo4j-admin (the server restarts once)",
+        ),
+    ] = False,
 ) -> None:
     """Load articles: every one is checked first, then they are written in transactions of
-    --batch-size articles (each all or nothing; an interrupted load is finished by re-running)."""
+    --batch-size articles (each all or nothing; an interrupted load is finished by re-running).
+    With --bulk, an empty database is built offline by neo4j-admin instead: the same graph."""
     from loaders.pipeline import article_files, build_article_graph, check_entity_types
 
     settings = Settings()
@@ -128,9 +137,24 @@ def load(
         raise _fail(exc) from exc
     graphs = [(str(f), graph, used) for f, graph, used in built]
     try:
+        if bulk:
+            asyncio.run(_bulk(settings, [graph for _, graph, _ in graphs]))
+            return
         asyncio.run(_write_all(settings, graphs, batch_size))
     except KgError as exc:
         raise _fail(exc) from exc
+
+
+async def _bulk(settings: Settings, graphs: list[Any]) -> None:
+    from kg.bulk import bulk_import
+
+    done = await bulk_import(settings, graphs)
+    steps = ", ".join(f"{name.removesuffix('_s')} {s:.1f} s" for name, s in done.seconds.items())
+    out.print(
+        f"bulk import: {done.articles} articles, {done.nodes:,} nodes, "
+        f"{done.relationships:,} relationships ({steps})",
+        highlight=False,
+    )
 
 
 async def _write_all(

@@ -153,6 +153,25 @@ def start(settings: Settings) -> ServerStatus:
         return _status(settings, home, child, bolt_ready=True)
 
 
+def import_database(settings: Settings, arguments: list[str], timeout_s: float = 3600) -> str:
+    """Run `neo4j-admin <arguments>` (such as `database import full ...`) on this home with
+    the provisioned jars; the server must be stopped. Returns neo4j-admin's output."""
+    _require_local(settings)
+    home = _home(settings)
+    (home / "run").mkdir(parents=True, exist_ok=True)
+    with _locked(home / "run" / "kg-neo4j.lock"):
+        if _live_pid(home) is not None:
+            raise Neo4jServerError(f"the Neo4j of {home} is running: stop it before an import")
+        lib, java = provision(settings), _java()
+        for sub in ("conf", "data", "logs"):
+            (home / sub).mkdir(exist_ok=True)
+        _write_conf(settings, home)
+        env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+        cmd = [java, *_JVM_FLAGS, "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
+        done = _run([*cmd, *arguments], "neo4j-admin", env=env, timeout=timeout_s)
+        return done.stdout
+
+
 def stop(settings: Settings) -> bool:
     """Stop the server of this home; True if one was running."""
     home = _home(settings)

@@ -8,6 +8,7 @@ from kg.store.graph_store import (
     GraphStore,
     Neighbor,
     PathSearch,
+    canonical_dump,
 )
 from kg.store.writer import article_batches
 
@@ -20,5 +21,6 @@ __all__ = [
     "Projection",
     "RelationFilter",
     "article_batches",
+    "canonical_dump",
     "create_driver",
 ]

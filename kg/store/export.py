@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -164,46 +165,55 @@ def document_lines(documents: Iterable[dict[str, Any]]) -> str:
 # -- CSV for neo4j-admin ----------------------------------------------------------------------
 
 
-def _csv_type(value: Any, where: str) -> str:
+_SCALARS: dict[type, str] = {bool: "boolean", int: "long", float: "double", str: "string"}
+
+
+class _Unfit(ValueError):
+    """A value CSV cannot carry; the caller says where it was."""
+
+
+def _csv_type(value: Any) -> str:
     """neo4j-admin's type for a value: exact, so the import gives the same Bolt value back."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ExportError(f"{where}: {value} cannot go through CSV")
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        kinds = {_csv_type(v, where) for v in value}
-        if len(kinds) > 1 or any(k.endswith("[]") for k in kinds):
-            raise ExportError(f"{where}: a list of mixed values cannot go through CSV")
-        return f"{kinds.pop() if kinds else 'string'}[]"
-    raise ExportError(f"{where}: a {type(value).__name__} cannot go through CSV")
+    kind = _SCALARS.get(type(value))
+    if kind is None:  # a subclass (IntEnum, StrEnum...) or a list
+        if isinstance(value, list):
+            kinds = {_csv_type(v) for v in value}
+            if len(kinds) > 1 or any(k.endswith("[]") for k in kinds):
+                raise _Unfit("a list of mixed values cannot go through CSV")
+            return f"{kinds.pop() if kinds else 'string'}[]"
+        kind = next((k for t, k in _SCALARS.items() if isinstance(value, t)), None)
+        if kind is None:
+            raise _Unfit(f"a {type(value).__name__} cannot go through CSV")
+    if kind == "double" and not math.isfinite(value):
+        raise _Unfit(f"{value} cannot go through CSV")
+    return kind
 
 
-def _csv_text(value: Any, where: str) -> str:
+def _csv_text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list):
-        parts = [_csv_text(v, where) for v in value]
+        parts = [_csv_text(v) for v in value]
         if any(ARRAY_DELIMITER in p or p == "" for p in parts):
-            raise ExportError(f"{where}: a list element is empty or holds U+001F")
+            raise _Unfit("a list element is empty or holds U+001F")
         return ARRAY_DELIMITER.join(parts)
     return str(value)
 
 
-def _field(value: str | None) -> str:
-    """Absent is an empty field; a string (even "") is quoted, quotes doubled."""
-    return "" if value is None else '"' + value.replace('"', '""') + '"'
+def _cell(value: Any) -> str:
+    """Absent is an empty field; anything else is quoted (even ""), quotes doubled."""
+    if value is None:
+        return ""
+    text = value if type(value) is str else _csv_text(value)
+    return '"' + text.replace('"', '""') + '"' if '"' in text else '"' + text + '"'
 
 
-def _row(values: Iterable[str | None]) -> str:
-    return ",".join(_field(v) for v in values) + "\n"
+def _row(values: Iterable[Any]) -> str:
+    return ",".join(map(_cell, values)) + "\n"
 
 
 def _cypher_list(values: Sequence[str]) -> str:
@@ -218,8 +228,9 @@ class CsvExport:
     relationships: tuple[Path, ...]
     after_import: Path
 
-    def command(self, database: str = "neo4j") -> list[str]:
-        """`neo4j-admin database import full ...` for these files, as an argument list."""
+    def command(self, database: str = "neo4j", *options: str) -> list[str]:
+        """`neo4j-admin database import full ...` for these files, as an argument list;
+        `options` (such as --overwrite-destination=true) go before the database name."""
         return [
             "neo4j-admin",
             "database",
@@ -230,6 +241,7 @@ class CsvExport:
             # After the file lists, which would take a following name as one more file.
             f"--array-delimiter={ARRAY_DELIMITER_ARG}",
             "--multiline-fields=true",
+            *options,
             database,
         ]
 
@@ -251,14 +263,17 @@ def _endpoints(rel_type: str) -> tuple[str, str]:
     raise ExportError(f"relationships of type {rel_type} are not part of kg's graph")
 
 
-def _signature(props: dict[str, Any], where: str, skip: str = "") -> tuple[tuple[str, str], ...]:
-    return tuple(
-        sorted(
-            (k, _csv_type(v, f"{where}.{k}"))
-            for k, v in props.items()
-            if k != skip and not (isinstance(v, list) and not v)
-        )
-    )
+def _signature(props: dict[str, Any], skip: str = "") -> tuple[tuple[str, str], ...]:
+    kinds = []
+    for k, v in props.items():
+        if k == skip or (type(v) is list and not v):
+            continue
+        try:
+            kinds.append((k, _csv_type(v)))
+        except _Unfit as exc:
+            raise _Unfit(f".{k}: {exc}") from None
+    kinds.sort()
+    return tuple(kinds)
 
 
 def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
@@ -266,29 +281,46 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
     folder.mkdir(parents=True, exist_ok=True)
     node_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     empties: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (kind, label, prop) -> ids
+    population: dict[tuple[str, str], int] = defaultdict(int)  # (kind, label or type) -> count
+    having: dict[tuple[str, str, str], int] = defaultdict(int)  # ... -> how many have the prop
     ids: dict[str, set[str]] = {space: set() for space in _SPACES}
+    spaces: dict[tuple[str, ...], str] = {}
     for node in dump["nodes"]:
-        props, labels = node["props"], sorted(node["labels"])
-        where = f"node {props.get('id')!r}"
-        space = _space(labels, where)
-        if not isinstance(props.get("id"), str) or props["id"] in ids[space]:
-            raise ExportError(f"{where}: a {space} needs a unique string id")
-        ids[space].add(props["id"])
-        node_groups[(space, tuple(labels), _signature(props, where, "id"))].append(props)
+        props, labels = node["props"], tuple(sorted(node["labels"]))
+        space = spaces.get(labels) or spaces.setdefault(
+            labels, _space(labels, f"node {props.get('id')!r}")
+        )
+        node_id = props.get("id")
+        if type(node_id) is not str or node_id in ids[space]:
+            raise ExportError(f"node {node_id!r}: a {space} needs a unique string id")
+        ids[space].add(node_id)
+        try:
+            node_groups[(space, labels, _signature(props, "id"))].append(props)
+        except _Unfit as exc:
+            raise ExportError(f"node {node_id!r}{exc}") from None
+        population[("node", space)] += 1
         for k, v in props.items():
-            if isinstance(v, list) and not v:
-                empties[("node", space, k)].append(props["id"])
+            having[("node", space, k)] += 1
+            if type(v) is list and not v:
+                empties[("node", space, k)].append(node_id)
     rel_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    endpoints: dict[str, tuple[str, str]] = {}
     for rel in dump["relationships"]:
         rel_type, props = rel["type"], rel["props"]
-        start, end = _endpoints(rel_type)
-        where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
+        start, end = endpoints.get(rel_type) or endpoints.setdefault(rel_type, _endpoints(rel_type))
         if rel["start"] not in ids[start] or rel["end"] not in ids[end]:
+            where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
             raise ExportError(f"{where}: an end is not a {start}/{end} node")
-        rel_groups[(rel_type, start, end, _signature(props, where))].append(rel)
+        try:
+            rel_groups[(rel_type, start, end, _signature(props))].append(rel)
+        except _Unfit as exc:
+            raise ExportError(f"{rel_type} {rel['start']!r}->{rel['end']!r}{exc}") from None
+        population[("rel", rel_type)] += 1
         for k, v in props.items():
-            if isinstance(v, list) and not v:
-                if not isinstance(props.get("key"), str):
+            having[("rel", rel_type, k)] += 1
+            if type(v) is list and not v:
+                if type(props.get("key")) is not str:
+                    where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
                     raise ExportError(f"{where}: an empty list on a relationship without a key")
                 empties[("rel", rel_type, k)].append(props["key"])
 
@@ -296,56 +328,35 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
     for n, ((space, labels, signature), members) in enumerate(sorted(node_groups.items()), 1):
         path = folder / f"nodes-{n:02d}-{'-'.join(labels)}.csv"
         header = [f"id:ID({space})", ":LABEL", *(f"{k}:{t}" for k, t in signature)]
+        names, label_cell = [k for k, _ in signature], _cell(ARRAY_DELIMITER.join(labels))
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(_row(header))
             for props in members:
-                values = [props.get(k) for k, _ in signature]
-                out.write(
-                    _row(
-                        [
-                            props["id"],
-                            ARRAY_DELIMITER.join(labels),
-                            *(
-                                None if v is None else _csv_text(v, f"node {props['id']!r}")
-                                for v in values
-                            ),
-                        ]
-                    )
-                )
+                try:
+                    cells = "".join([f",{_cell(props.get(k))}" for k in names])
+                except _Unfit as exc:
+                    raise ExportError(f"node {props['id']!r}: {exc}") from None
+                out.write(f"{_cell(props['id'])},{label_cell}{cells}\n")
         nodes.append(path)
     relationships = []
     for n, ((rel_type, start, end, signature), members) in enumerate(sorted(rel_groups.items()), 1):
         path = folder / f"relationships-{n:02d}-{rel_type}.csv"
         header = [f":START_ID({start})", f":END_ID({end})", ":TYPE"]
         header += [f"{k}:{t}" for k, t in signature]
+        names, type_cell = [k for k, _ in signature], _cell(rel_type)
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(_row(header))
             for rel in members:
                 props = rel["props"]
-                values = [props.get(k) for k, _ in signature]
-                where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
-                out.write(
-                    _row(
-                        [
-                            rel["start"],
-                            rel["end"],
-                            rel_type,
-                            *(None if v is None else _csv_text(v, where) for v in values),
-                        ]
-                    )
-                )
+                try:
+                    cells = "".join([f",{_cell(props.get(k))}" for k in names])
+                except _Unfit as exc:
+                    where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
+                    raise ExportError(f"{where}: {exc}") from None
+                out.write(f"{_cell(rel['start'])},{_cell(rel['end'])},{type_cell}{cells}\n")
         relationships.append(path)
 
-    statements = list(schema_statements())
-    for (kind, name, prop), keys in sorted(empties.items()):
-        for i in range(0, len(keys), 500):
-            chunk = _cypher_list(keys[i : i + 500])
-            if kind == "node":
-                match = f"MATCH (n:{name}) WHERE n.id IN {chunk}"
-                statements.append(f"{match} AND n.`{prop}` IS NULL SET n.`{prop}` = []")
-            else:
-                match = f"MATCH ()-[n:{name}]->() WHERE n.key IN {chunk}"
-                statements.append(f"{match} AND n.`{prop}` IS NULL SET n.`{prop}` = []")
+    statements = list(schema_statements()) + _empty_list_statements(empties, having, population)
     after = folder / AFTER_IMPORT
     after.write_text(
         "// Run once on the imported database, after its first start: kg's constraints and\n"
@@ -354,6 +365,38 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
         encoding="utf-8",
     )
     return CsvExport(tuple(nodes), tuple(relationships), after)
+
+
+def _empty_list_statements(
+    empties: dict[tuple[str, str, str], list[str]],
+    having: dict[tuple[str, str, str], int],
+    population: dict[tuple[str, str], int],
+) -> list[str]:
+    """Statements giving back the empty lists the import left out (CSV has no empty array)."""
+    statements = []
+    everywhere: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (kind, name, prop), keys in sorted(empties.items()):
+        if having[(kind, name, prop)] == population[(kind, name)]:
+            # Every one of them has the property, so every one the import left without it
+            # gets []: one pass over the label or type, not a lookup per key.
+            everywhere[(kind, name)].append(prop)
+            continue
+        for i in range(0, len(keys), 500):
+            chunk = _cypher_list(keys[i : i + 500])
+            if kind == "node":
+                match = f"MATCH (n:{name}) WHERE n.id IN {chunk}"
+            else:
+                match = f"MATCH ()-[n:{name}]->() WHERE n.key IN {chunk}"
+            statements.append(f"{match} AND n.`{prop}` IS NULL SET n.`{prop}` = []")
+    for (kind, name), props in sorted(everywhere.items()):
+        pattern = f"(n:{name})" if kind == "node" else f"()-[n:{name}]->()"
+        missing = " OR ".join(f"n.`{p}` IS NULL" for p in props)
+        fill = ", ".join(f"n.`{p}` = coalesce(n.`{p}`, [])" for p in props)
+        statements.append(
+            f"MATCH {pattern} WHERE {missing}"
+            f" CALL (n) {{ SET {fill} }} IN TRANSACTIONS OF 10000 ROWS"
+        )
+    return statements
 
 
 def after_import_statements(path: Path) -> list[str]:

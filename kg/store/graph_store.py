@@ -144,6 +144,21 @@ def _article_relations_query() -> str:
 _ARTICLE_RELATIONS = _article_relations_query()
 
 
+def canonical_dump(dump: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """A dump with labels and rows sorted: equal graphs give equal canonical dumps."""
+
+    def canonical(row: Any) -> str:  # a dict's text whatever the order of its keys
+        if isinstance(row, dict):
+            return repr(sorted((k, canonical(v)) for k, v in row.items()))
+        return repr(row)
+
+    nodes = [{**row, "labels": sorted(row["labels"])} for row in dump["nodes"]]
+    return {
+        "nodes": sorted(nodes, key=canonical),
+        "relationships": sorted(dump["relationships"], key=canonical),
+    }
+
+
 class GraphStore:
     """Reads and writes the news graph in one Neo4j database, through one shared driver."""
 
@@ -218,6 +233,16 @@ class GraphStore:
         with translated_errors("applying constraints and indexes"):
             async with self._driver.session(database=self._database) as session:
                 for statement in schema_statements():
+                    self.statements += 1
+                    await (await session.run(statement)).consume()
+                await (await session.run("CALL db.awaitIndexes(300)")).consume()
+
+    async def finish_import(self, statements: Sequence[str]) -> None:
+        """Run an after-import.cypher's statements (kg's schema, then what CSV could not
+        carry), each in its own auto-commit transaction, and wait for the indexes."""
+        with translated_errors("finishing an import"):
+            async with self._driver.session(database=self._database) as session:
+                for statement in statements:
                     self.statements += 1
                     await (await session.run(statement)).consume()
                 await (await session.run("CALL db.awaitIndexes(300)")).consume()
@@ -560,16 +585,7 @@ class GraphStore:
             "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS start, b.id AS end,"
             " properties(r) AS props"
         )
-
-        def canonical(row: dict[str, Any]) -> str:
-            return repr(sorted((k, repr(v)) for k, v in row.items()))
-
-        for row in nodes:
-            row["labels"] = sorted(row["labels"])
-        return {
-            "nodes": sorted(nodes, key=canonical),
-            "relationships": sorted(rels, key=canonical),
-        }
+        return canonical_dump({"nodes": nodes, "relationships": rels})
 
     async def counts(self) -> dict[str, int]:
         """Nodes per label and relationships per type: a cheap summary of the graph."""

@@ -171,7 +171,8 @@ def sentence_id(article_id: str, index: int) -> str:
     return f"{article_id}#{index}"
 
 
-def _relation_row(article_id: str, relation: Relation) -> dict[str, Any]:
+def relation_row(article_id: str, relation: Relation) -> dict[str, Any]:
+    """The writer's row for one relation: key, ends, stored properties, evidence lists."""
     start, end = date_bounds(relation.date)
     evidence = relation.evidence
     return {
@@ -214,7 +215,7 @@ async def write_article_graphs(
     ids = [g.article.id for g in graphs]
     if len(set(ids)) != len(ids):
         raise ValueError("an article may appear only once in a batch")
-    entity_rows = _entity_rows(graphs)
+    rows_of_entities = entity_rows(graphs)
 
     keys = {g.article.id: sorted({r.key for r in g.relations}) for g in graphs}
     article_rows = [
@@ -245,7 +246,7 @@ async def write_article_graphs(
     ]
     if counts:
         await (await _run(tx, _DROP_SENTENCE_MENTIONS, rows=counts)).consume()
-    sentences = {g.article.id: _sentence_rows(g) for g in graphs}
+    sentences = {g.article.id: sentence_rows(g) for g in graphs}
     if new:
         rows = [{"id": i, "sentences": sentences[i]} for i in ids if i in new]
         await (await _run(tx, _NEW_SENTENCES, rows=rows)).consume()
@@ -254,7 +255,7 @@ async def write_article_graphs(
         await (await _run(tx, _SENTENCES, rows=rows)).consume()
 
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in entity_rows:
+    for row in rows_of_entities:
         by_label[EntityType(row["type"]).value].append(row)
     conflicts: list[dict[str, Any]] = []
     for label, rows in by_label.items():
@@ -271,7 +272,7 @@ async def write_article_graphs(
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for g in graphs:
         for relation in g.relations:
-            by_type[RelationType(relation.type).value].append(_relation_row(g.article.id, relation))
+            by_type[RelationType(relation.type).value].append(relation_row(g.article.id, relation))
     for rel_type, rows in by_type.items():
         arrow = "" if relation_rules()[rel_type].symmetric else ">"
         query = _RELATIONS.format(rel_type=rel_type, arrow=arrow)
@@ -298,7 +299,8 @@ async def write_article_graphs(
     ]
 
 
-def _sentence_rows(graph: ArticleGraph) -> list[dict[str, Any]]:
+def sentence_rows(graph: ArticleGraph) -> list[dict[str, Any]]:
+    """The article's sentences as the writer stores them."""
     article_id = graph.article.id
     return [
         {
@@ -314,7 +316,7 @@ def _sentence_rows(graph: ArticleGraph) -> list[dict[str, Any]]:
     ]
 
 
-def _entity_rows(graphs: Sequence[ArticleGraph]) -> list[dict[str, Any]]:
+def entity_rows(graphs: Sequence[ArticleGraph]) -> list[dict[str, Any]]:
     """One row per entity id, in first-seen order: later articles add aliases, and fill a
     missing wikidata or description, as they would written one after another."""
     merged: dict[str, dict[str, Any]] = {}

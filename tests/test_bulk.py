@@ -1,0 +1,198 @@
+"""Bulk import: the graph built in memory for neo4j-admin is the graph the writer writes.
+
+GraphBuilder's dump is compared with the dump of the same articles written by
+write_article_graphs into the test Neo4j. The whole bulk import (CSV, neo4j-admin, restart,
+after-import.cypher) runs against a Neo4j of its own (home under pytest's temp folder, Bolt
+17970, HTTP 17971), since it stops and replaces that server's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bench.synthetic import generate
+from kg import neo4j_server
+from kg.bulk import NotEmpty, bulk_import
+from kg.config import Settings
+from kg.domain import ArticleGraph, Entity
+from kg.errors import InvalidDocument
+from kg.store import GraphStore, article_batches, canonical_dump, create_driver
+from kg.store.bulk import GraphBuilder
+from kg.store.export import write_csv
+from loaders.extract import AutoExtractor, CuratedExtractor
+from loaders.gazetteer import default_gazetteer
+from loaders.pipeline import build_article_graph
+from loaders.rules import RulesExtractor
+from tests.conftest import ROOT, SEED
+
+Dump = dict[str, list[dict[str, Any]]]
+
+
+def _built(graphs: Sequence[ArticleGraph]) -> Dump:
+    builder = GraphBuilder()
+    for graph in graphs:
+        builder.add(graph)
+    return canonical_dump(builder.dump())
+
+
+async def _written(store: GraphStore, graphs: Sequence[ArticleGraph], batch: int = 40) -> Dump:
+    for chunk in article_batches(graphs, batch, key=lambda g: g.article.id):
+        await store.write_article_graphs(chunk)
+    return await store.dump()
+
+
+def _corpus(articles: int) -> list[ArticleGraph]:
+    return list(itertools.islice(generate(1000), articles))
+
+
+def _shortened(graph: ArticleGraph) -> ArticleGraph:
+    """A new version of an article: half its relations, its last sentence gone."""
+    article = graph.article
+    kept = article.sentences[:-1]
+    return dataclasses.replace(
+        graph,
+        article=dataclasses.replace(article, sentences=kept),
+        relations=graph.relations[: len(graph.relations) // 2],
+        mentions=tuple(m for m in graph.mentions if m[0] < len(kept)),
+    )
+
+
+@pytest.fixture
+def seeded_graphs(settings: Settings) -> list[ArticleGraph]:
+    """The seed, the KCNA readout (which shares a relation with it), the seed again."""
+    auto = AutoExtractor(
+        CuratedExtractor(settings.annotations_dir), RulesExtractor(default_gazetteer())
+    )
+    kcna = ROOT / "tests" / "corpus" / "dev" / "articles" / "kcna_readout.json"
+    seed, _ = build_article_graph(SEED.read_bytes(), str(SEED), auto)
+    readout, _ = build_article_graph(kcna.read_bytes(), str(kcna), auto)
+    return [seed, readout, seed]
+
+
+async def test_builder_gives_the_graph_the_writer_writes_for_a_synthetic_corpus(
+    store: GraphStore,
+) -> None:
+    graphs = _corpus(150)
+    built = _built(graphs)
+    shared = [r for r in built["relationships"] if len(r["props"].get("sources", [])) > 1]
+    assert shared, "the corpus must state some relations in several articles"
+    assert built == await _written(store, graphs)
+
+
+async def test_builder_replaces_a_reloaded_articles_contribution_as_the_writer_does(
+    store: GraphStore,
+) -> None:
+    first = _corpus(60)
+    again = [_shortened(first[3]), first[10], _shortened(first[20])]
+    graphs = first + again
+    built = _built(graphs)
+    assert built == await _written(store, graphs)
+    # Reloading must have taken something away, or this test could not fail.
+    assert len(built["relationships"]) < len(_built(first)["relationships"])
+
+
+async def test_builder_seed_and_readout_twice_match_the_writer(
+    store: GraphStore, seeded_graphs: list[ArticleGraph]
+) -> None:
+    assert _built(seeded_graphs) == await _written(store, seeded_graphs, batch=1)
+
+
+async def test_builder_leaves_out_relations_and_mentions_whose_entity_is_not_in_the_graph(
+    store: GraphStore,
+) -> None:
+    graph = _corpus(1)[0]
+    missing = graph.relations[0].subject
+    lacking = dataclasses.replace(
+        graph, entities=tuple(e for e in graph.entities if e.id != missing)
+    )
+    built = _built([lacking])
+    assert not any(missing in (r["start"], r["end"]) for r in built["relationships"])
+    assert built == await _written(store, [lacking])
+
+
+def test_builder_refuses_an_entity_whose_type_clashes_and_takes_nothing_of_that_article() -> None:
+    first, second = _corpus(2)
+    builder = GraphBuilder()
+    builder.add(first)
+    before = canonical_dump(builder.dump())
+    entity = first.entities[0]
+    other = "Treaty" if entity.type != "Treaty" else "Person"
+    clashing = dataclasses.replace(
+        second, entities=(*second.entities, Entity(entity.id, other, entity.name))
+    )
+    with pytest.raises(InvalidDocument, match=f"is a {entity.type} in the graph, not a {other}"):
+        builder.add(clashing)
+    assert canonical_dump(builder.dump()) == before
+
+
+def test_csv_of_a_built_graph_sets_empty_lists_by_type_not_by_key(tmp_path: Path) -> None:
+    dump = GraphBuilder()
+    for graph in _corpus(50):
+        dump.add(graph)
+    export = write_csv(dump.dump(), tmp_path)
+    text = export.after_import.read_text(encoding="utf-8")
+    assert "n.`topics` = coalesce(n.`topics`, [])" in text
+    assert ".key IN [" not in text
+
+
+async def test_bulk_import_refuses_a_database_that_is_not_empty(
+    seeded: GraphStore, settings: Settings
+) -> None:
+    before = await seeded.dump()
+    with pytest.raises(NotEmpty, match=r"not empty .*kg load"):
+        await bulk_import(settings, _corpus(5))
+    assert neo4j_server.status(settings).bolt_ready
+    assert await seeded.dump() == before
+
+
+# -- the whole import, on a Neo4j of its own ----------------------------------------------------
+
+
+@pytest.fixture
+async def own_server(tmp_path: Path) -> AsyncIterator[Settings]:
+    own = Settings(
+        _env_file=None,
+        neo4j_uri="bolt://127.0.0.1:17970",
+        neo4j_user="neo4j",
+        neo4j_password=SecretStr("kg-bulk-password"),
+        neo4j_database="neo4j",
+        neo4j_home=tmp_path / "bulk-neo4j",
+        neo4j_http_port=17971,
+        neo4j_heap="512m",
+        neo4j_pagecache="128m",
+        neo4j_start_timeout_s=180.0,
+        api_keys=[],
+    )
+    await asyncio.to_thread(neo4j_server.start, own)
+    try:
+        yield own
+    finally:
+        await asyncio.to_thread(neo4j_server.stop, own)
+
+
+async def test_bulk_import_into_an_empty_database_gives_the_graph_the_writer_gives(
+    store: GraphStore, own_server: Settings
+) -> None:
+    graphs = _corpus(200)
+    written = await _written(store, graphs)
+    done = await bulk_import(own_server, graphs)
+    assert (done.articles, done.nodes, done.relationships) == (
+        200,
+        len(written["nodes"]),
+        len(written["relationships"]),
+    )
+    driver = create_driver(own_server)
+    try:
+        imported = GraphStore(driver, own_server.neo4j_database)
+        assert await imported.dump() == written
+        assert await imported.missing_schema() == []
+    finally:
+        await driver.close()
