@@ -133,14 +133,39 @@ def test_builder_refuses_an_entity_whose_type_clashes_and_takes_nothing_of_that_
     assert canonical_dump(builder.dump()) == before
 
 
-def test_csv_of_a_built_graph_sets_empty_lists_by_type_not_by_key(tmp_path: Path) -> None:
-    dump = GraphBuilder()
-    for graph in _corpus(50):
-        dump.add(graph)
-    export = write_csv(dump.dump(), tmp_path)
-    text = export.after_import.read_text(encoding="utf-8")
-    assert "n.`topics` = coalesce(n.`topics`, [])" in text
-    assert ".key IN [" not in text
+def test_csv_fills_empty_lists_in_one_pass_per_label_when_every_member_has_the_list(
+    tmp_path: Path,
+) -> None:
+    graphs = _corpus(50)
+    bare = Entity("person-without-aliases", "Person", "Nobody Known")
+    graphs[0] = dataclasses.replace(graphs[0], entities=(*graphs[0].entities, bare))
+    builder = GraphBuilder()
+    for graph in graphs:
+        builder.add(graph)
+    export = write_csv(builder.dump(), tmp_path)
+    fills = [
+        line
+        for line in export.after_import.read_text(encoding="utf-8").splitlines()
+        if line.startswith("MATCH")
+    ]
+    assert fills == [
+        "MATCH (n:Entity) WHERE n.`aliases` IS NULL CALL (n) "
+        "{ SET n.`aliases` = coalesce(n.`aliases`, []) } IN TRANSACTIONS OF 10000 ROWS;"
+    ]
+
+
+async def test_a_relation_stated_without_topics_stores_none_and_reads_back_empty(
+    store: GraphStore,
+) -> None:
+    graph = _corpus(1)[0]
+    assert all(not r.topics and not r.attributed_to for r in graph.relations)
+    dump = await _written(store, [graph])
+    stored = [r["props"] for r in dump["relationships"] if "key" in r["props"]]
+    assert stored
+    assert not any("topics" in p or "attributed_to" in p for p in stored)
+    found = (await store.article_relations([graph.article.id]))[graph.article.id]
+    assert found
+    assert {(f.relation.topics, f.relation.attributed_to) for f in found} == {((), ())}
 
 
 async def test_bulk_import_refuses_a_database_that_is_not_empty(

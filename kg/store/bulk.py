@@ -104,9 +104,9 @@ class GraphBuilder:
             ):
                 props = found.props
                 for name in ("attributed_to", "topics"):
-                    props[name] = props[name] + [
-                        x for x in row["props"][name] if x not in props[name]
-                    ]
+                    if row["props"][name] is not None:
+                        old = props.get(name) or []
+                        props[name] = old + [x for x in row["props"][name] if x not in old]
                 props["sources"] = props["sources"] + [row["article"]]
                 for name in _EVIDENCE:
                     props[f"evidence_{name}"] = props[f"evidence_{name}"] + row["evidence"][name]

@@ -175,12 +175,18 @@ class _Unfit(ValueError):
 def _csv_type(value: Any) -> str:
     """neo4j-admin's type for a value: exact, so the import gives the same Bolt value back."""
     kind = _SCALARS.get(type(value))
-    if kind is None:  # a subclass (IntEnum, StrEnum...) or a list
-        if isinstance(value, list):
-            kinds = {_csv_type(v) for v in value}
-            if len(kinds) > 1 or any(k.endswith("[]") for k in kinds):
-                raise _Unfit("a list of mixed values cannot go through CSV")
-            return f"{kinds.pop() if kinds else 'string'}[]"
+    if kind is None:  # a list, or a subclass (IntEnum, StrEnum...)
+        if type(value) is list:
+            kinds = set(map(type, value))
+            element = _SCALARS.get(kinds.pop()) if len(kinds) == 1 else None
+            if element is None:  # mixed, nested, subclasses: one by one
+                listed = {_csv_type(v) for v in value}
+                if len(listed) > 1 or any(k.endswith("[]") for k in listed):
+                    raise _Unfit("a list of mixed values cannot go through CSV")
+                element = listed.pop() if listed else "string"
+            if element == "double" and not all(map(math.isfinite, value)):
+                raise _Unfit("a list holds a NaN or an infinity, which cannot go through CSV")
+            return f"{element}[]"
         kind = next((k for t, k in _SCALARS.items() if isinstance(value, t)), None)
         if kind is None:
             raise _Unfit(f"a {type(value).__name__} cannot go through CSV")
@@ -197,10 +203,11 @@ def _csv_text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list):
-        parts = [_csv_text(v) for v in value]
-        if any(ARRAY_DELIMITER in p or p == "" for p in parts):
+        parts = value if set(map(type, value)) == {str} else [_csv_text(v) for v in value]
+        text = ARRAY_DELIMITER.join(parts)
+        if parts and ("" in parts or text.count(ARRAY_DELIMITER) != len(parts) - 1):
             raise _Unfit("a list element is empty or holds U+001F")
-        return ARRAY_DELIMITER.join(parts)
+        return text
     return str(value)
 
 
@@ -263,17 +270,24 @@ def _endpoints(rel_type: str) -> tuple[str, str]:
     raise ExportError(f"relationships of type {rel_type} are not part of kg's graph")
 
 
-def _signature(props: dict[str, Any], skip: str = "") -> tuple[tuple[str, str], ...]:
-    kinds = []
+def _signature(
+    props: dict[str, Any], skip: str = ""
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The sorted (property, CSV type) pairs of `props`, and the properties that are empty
+    lists (CSV cannot carry those: they go into after-import.cypher)."""
+    kinds, empty = [], []
     for k, v in props.items():
-        if k == skip or (type(v) is list and not v):
+        if k == skip:
+            continue
+        if type(v) is list and not v:
+            empty.append(k)
             continue
         try:
             kinds.append((k, _csv_type(v)))
         except _Unfit as exc:
             raise _Unfit(f".{k}: {exc}") from None
     kinds.sort()
-    return tuple(kinds)
+    return tuple(kinds), tuple(empty)
 
 
 def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
@@ -281,8 +295,9 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
     folder.mkdir(parents=True, exist_ok=True)
     node_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     empties: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (kind, label, prop) -> ids
-    population: dict[tuple[str, str], int] = defaultdict(int)  # (kind, label or type) -> count
-    having: dict[tuple[str, str, str], int] = defaultdict(int)  # ... -> how many have the prop
+    # How many of a label's nodes (a type's relationships) have each property, empty or not:
+    # counted per (kind, name, properties) shape, not per value.
+    shapes: dict[tuple[str, str, tuple[Any, ...], tuple[str, ...]], int] = defaultdict(int)
     ids: dict[str, set[str]] = {space: set() for space in _SPACES}
     spaces: dict[tuple[str, ...], str] = {}
     for node in dump["nodes"]:
@@ -295,14 +310,13 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
             raise ExportError(f"node {node_id!r}: a {space} needs a unique string id")
         ids[space].add(node_id)
         try:
-            node_groups[(space, labels, _signature(props, "id"))].append(props)
+            signature, empty = _signature(props, "id")
         except _Unfit as exc:
             raise ExportError(f"node {node_id!r}{exc}") from None
-        population[("node", space)] += 1
-        for k, v in props.items():
-            having[("node", space, k)] += 1
-            if type(v) is list and not v:
-                empties[("node", space, k)].append(node_id)
+        node_groups[(space, labels, signature)].append(props)
+        shapes[("node", space, signature, empty)] += 1
+        for k in empty:
+            empties[("node", space, k)].append(node_id)
     rel_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     endpoints: dict[str, tuple[str, str]] = {}
     for rel in dump["relationships"]:
@@ -312,17 +326,22 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
             where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
             raise ExportError(f"{where}: an end is not a {start}/{end} node")
         try:
-            rel_groups[(rel_type, start, end, _signature(props))].append(rel)
+            signature, empty = _signature(props) if props else ((), ())
         except _Unfit as exc:
             raise ExportError(f"{rel_type} {rel['start']!r}->{rel['end']!r}{exc}") from None
-        population[("rel", rel_type)] += 1
-        for k, v in props.items():
-            having[("rel", rel_type, k)] += 1
-            if type(v) is list and not v:
-                if type(props.get("key")) is not str:
-                    where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
-                    raise ExportError(f"{where}: an empty list on a relationship without a key")
-                empties[("rel", rel_type, k)].append(props["key"])
+        rel_groups[(rel_type, start, end, signature)].append(rel)
+        shapes[("rel", rel_type, signature, empty)] += 1
+        if empty and type(props.get("key")) is not str:
+            where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
+            raise ExportError(f"{where}: an empty list on a relationship without a key")
+        for k in empty:
+            empties[("rel", rel_type, k)].append(props["key"])
+    population: dict[tuple[str, str], int] = defaultdict(int)
+    having: dict[tuple[str, str, str], int] = defaultdict(int)
+    for (kind, name, signature, empty), count in shapes.items():
+        population[(kind, name)] += count
+        for prop in (*(k for k, _ in signature), *empty):
+            having[(kind, name, prop)] += count
 
     nodes = []
     for n, ((space, labels, signature), members) in enumerate(sorted(node_groups.items()), 1):

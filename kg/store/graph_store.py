@@ -237,15 +237,29 @@ class GraphStore:
                     await (await session.run(statement)).consume()
                 await (await session.run("CALL db.awaitIndexes(300)")).consume()
 
-    async def finish_import(self, statements: Sequence[str]) -> None:
-        """Run an after-import.cypher's statements (kg's schema, then what CSV could not
-        carry), each in its own auto-commit transaction, and wait for the indexes."""
-        with translated_errors("finishing an import"):
+    async def finish_import(self, statements: Sequence[str], concurrency: int = 2) -> None:
+        """Run an after-import.cypher's statements, each in its own auto-commit transaction:
+        kg's constraints and indexes first, one after another, then the rest (filling what
+        CSV could not carry, each statement its own label or type) `concurrency` at a time,
+        since each keeps one core of Neo4j busy. Then wait for the indexes."""
+        schema = set(schema_statements())
+
+        async def run(statement: str) -> None:
             async with self._driver.session(database=self._database) as session:
-                for statement in statements:
-                    self.statements += 1
-                    await (await session.run(statement)).consume()
-                await (await session.run("CALL db.awaitIndexes(300)")).consume()
+                await (await session.run(statement)).consume()
+            self.statements += 1
+
+        async def worker(queue: list[str]) -> None:
+            while queue:
+                await run(queue.pop(0))
+
+        with translated_errors("finishing an import"):
+            for statement in statements:
+                if statement in schema:
+                    await run(statement)
+            rest = [s for s in statements if s not in schema]
+            await asyncio.gather(*(worker(rest) for _ in range(max(1, concurrency))))
+            await run("CALL db.awaitIndexes(300)")
 
     async def missing_schema(self) -> list[str]:
         """Names of kg's constraints and indexes that are absent, or (indexes) not yet online.

@@ -125,9 +125,14 @@ ON CREATE SET r += row.props, r.sources = [row.article],
               r.evidence_texts = row.evidence.texts,
               r.evidence_starts = row.evidence.starts,
               r.evidence_ends = row.evidence.ends
-ON MATCH SET r.attributed_to = r.attributed_to + [x IN row.props.attributed_to
-                                                  WHERE NOT x IN r.attributed_to],
-             r.topics = r.topics + [x IN row.props.topics WHERE NOT x IN r.topics],
+ON MATCH SET r.attributed_to = CASE WHEN row.props.attributed_to IS NULL THEN r.attributed_to
+                                   ELSE coalesce(r.attributed_to, [])
+                                        + [x IN row.props.attributed_to
+                                           WHERE NOT x IN coalesce(r.attributed_to, [])] END,
+             r.topics = CASE WHEN row.props.topics IS NULL THEN r.topics
+                             ELSE coalesce(r.topics, [])
+                                  + [x IN row.props.topics WHERE NOT x IN coalesce(r.topics, [])]
+                             END,
              r.sources = r.sources + [row.article],
              r.evidence_articles = r.evidence_articles + row.evidence.articles,
              r.evidence_sentences = r.evidence_sentences + row.evidence.sentences,
@@ -183,6 +188,10 @@ def relation_row(article_id: str, relation: Relation) -> dict[str, Any]:
         "props": {
             "key": relation.key,
             **relation_qualifiers(relation),
+            # An empty list is stored as no property, as a missing qualifier is: the reads
+            # take both for (), and a bulk import (CSV has no empty array) needs no fill.
+            "attributed_to": list(relation.attributed_to) or None,
+            "topics": list(relation.topics) or None,
             "date_start": start,
             "date_end": end,
         },
