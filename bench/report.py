@@ -92,7 +92,8 @@ def build(results: dict[int, dict[str, Any]], meta: dict[str, Any]) -> dict[str,
     api = _per_request(largest.get("api") or {})
     ratios = {name: q["ratio_p50"] for name, q in largest["queries"].items()}
     growth95 = {name: growth[name]["p95_ratio"] for name in GROWTH_QUERIES if name in growth}
-    at_100k = results.get(100_000, {}).get("load", {}).get("full_load_s")
+    load_100k = results.get(100_000, {}).get("load", {})
+    at_100k = load_100k.get("bulk_import_s")
     rate = api.get("requests_per_s")
     targets = {
         "graphql_p50_within_1_5x_raw": _target(
@@ -106,8 +107,9 @@ def build(results: dict[int, dict[str, Any]], meta: dict[str, Any]) -> dict[str,
             load["batched_vs_naive"] >= 20 if "batched_vs_naive" in load else None,
         ),
         "load_100k_under_120_s": _target(
-            "the 100k-entity corpus loads in under 120 s",
-            at_100k,
+            "the 100k-entity corpus loads in under 120 s: `kg load --bulk` into an empty "
+            "database (kg's transactional writer alongside)",
+            {"bulk": at_100k, "writer": load_100k.get("full_load_s")} if load_100k else None,
             None if at_100k is None else at_100k < 120,
         ),
         "p95_growth_at_most_3x": _target(
@@ -130,6 +132,8 @@ def build(results: dict[int, dict[str, Any]], meta: dict[str, Any]) -> dict[str,
         "load": {
             "batched_vs_naive": load.get("batched_vs_naive"),
             "relations_per_s": load.get("relations_per_s"),
+            "bulk_import_s": load.get("bulk_import_s"),
+            "bulk_relations_per_s": load.get("bulk_relations_per_s"),
             "per_size": {str(size): results[size]["load"] for size in sizes},
         },
         "growth": growth,
@@ -214,18 +218,30 @@ def markdown(doc: dict[str, Any]) -> str:
         "`bench.bench_load.run`: the synthetic corpus (bench/synthetic.py) written into an emptied "
         "database, batched writer against the naive one on the first articles "
         "(`naive_sample_articles` in the JSON; by default one full batch of the batched writer, "
-        "500 articles: 500 transactions of the naive writer against one).",
+        "500 articles: 500 transactions of the naive writer against one). Then the whole "
+        "corpus again by `kg load --bulk` (kg.bulk: the graph built in memory, neo4j-admin "
+        "import, restart, after-import.cypher) into a fresh database, timed from the first "
+        "generated article to a serving database with kg's constraints and indexes; the "
+        "queries below run on that graph, whose counts must equal the writer's.",
         "",
         "| entities | articles | relations | naive rel/s | batched rel/s (same sample) "
-        "| batched vs naive | full load s | rel/s (full load) | loader peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| batched vs naive | full load s | rel/s (full load) | loader peak RSS MB "
+        "| bulk import s | rel/s (bulk) | bulk peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, load in doc["load"]["per_size"].items():
         cells = [size, load.get("articles"), load.get("relations_written")]
         cells += [load.get("naive_relations_per_s"), load.get("batched_sample_relations_per_s")]
         cells += [load.get("batched_vs_naive"), load.get("full_load_s")]
         cells += [load.get("relations_per_s"), load.get("loader_peak_rss_mb")]
+        cells += [load.get("bulk_import_s"), load.get("bulk_relations_per_s")]
+        cells += [load.get("bulk_peak_rss_mb")]
         out.append("| " + " | ".join(_value(c) for c in cells) + " |")
+    out += ["", "Bulk import, seconds per step:", ""]
+    for size, load in doc["load"]["per_size"].items():
+        steps = load.get("bulk_steps_s") or {}
+        listed = ", ".join(f"{name.removesuffix('_s')} {s}" for name, s in steps.items())
+        out.append(f"- {int(size):,} entities: {listed}")
     out += ["", "## Query latency", "", *_method(doc), ""]
     for size, per in doc["per_size"].items():
         t = per["targets"]
