@@ -82,6 +82,17 @@ async def test_load_of_a_bad_file_names_it_and_writes_nothing(
     assert await store.counts() == {}
 
 
+async def test_load_bulk_refuses_a_database_that_holds_a_graph_and_leaves_it_serving(
+    seeded: GraphStore, settings: Settings
+) -> None:
+    before = await seeded.dump()
+    result = kg("load", "--bulk", str(SEED))
+    assert result.returncode == 2
+    assert f"the database {settings.neo4j_database!r} is not empty" in result.stderr
+    assert "`kg load` (without --bulk)" in result.stderr
+    assert await seeded.dump() == before
+
+
 def test_export_schema_check_passes_on_a_clean_tree() -> None:
     result = kg("export-schema", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
