@@ -87,6 +87,12 @@ async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> Bul
         now = time.perf_counter()
         clock[name], clock["start"] = round(now - clock["start"], 2), now
 
+    if not neo4j_server.is_local(settings):
+        raise KgError(
+            f"a bulk import works on the files of the local Neo4j that kg runs, and "
+            f"NEO4J_URI={settings.neo4j_uri} names another server: load it with `kg load` "
+            "(without --bulk)"
+        )
     counts = await _counts(settings)
     if counts:
         held = ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items()))

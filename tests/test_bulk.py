@@ -8,10 +8,9 @@ after-import.cypher) runs against a Neo4j of its own (home under pytest's temp f
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from kg import neo4j_server
 from kg.bulk import NotEmpty, bulk_import
 from kg.config import Settings
 from kg.domain import ArticleGraph, Entity
-from kg.errors import InvalidDocument
+from kg.errors import InvalidDocument, KgError
 from kg.store import GraphStore, article_batches, canonical_dump, create_driver
 from kg.store.bulk import GraphBuilder
 from kg.store.export import write_csv
@@ -168,6 +167,15 @@ async def test_a_relation_stated_without_topics_stores_none_and_reads_back_empty
     assert {(f.relation.topics, f.relation.attributed_to) for f in found} == {((), ())}
 
 
+async def test_bulk_import_refuses_a_server_that_is_not_the_local_one(
+    settings: Settings,
+) -> None:
+    remote = settings.model_copy(update={"neo4j_uri": "neo4j+s://graph.example.org:7687"})
+    with pytest.raises(KgError, match="names another server"):
+        await bulk_import(remote, _corpus(5))
+    assert neo4j_server.status(settings).bolt_ready
+
+
 async def test_bulk_import_refuses_a_database_that_is_not_empty(
     seeded: GraphStore, settings: Settings
 ) -> None:
@@ -181,26 +189,63 @@ async def test_bulk_import_refuses_a_database_that_is_not_empty(
 # -- the whole import, on a Neo4j of its own ----------------------------------------------------
 
 
-@pytest.fixture
-async def own_server(tmp_path: Path) -> AsyncIterator[Settings]:
+async def _counts_of(settings: Settings) -> dict[str, int]:
+    driver = create_driver(settings)
+    try:
+        return await GraphStore(driver, settings.neo4j_database).counts()
+    finally:
+        await driver.close()
+
+
+@pytest.fixture(scope="module")
+def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A Neo4j of this module's own: a bulk import stops it and replaces its database."""
     own = Settings(
         _env_file=None,
         neo4j_uri="bolt://127.0.0.1:17970",
         neo4j_user="neo4j",
         neo4j_password=SecretStr("kg-bulk-password"),
         neo4j_database="neo4j",
-        neo4j_home=tmp_path / "bulk-neo4j",
+        neo4j_home=tmp_path_factory.mktemp("bulk") / "neo4j",
         neo4j_http_port=17971,
         neo4j_heap="512m",
         neo4j_pagecache="128m",
         neo4j_start_timeout_s=180.0,
         api_keys=[],
     )
-    await asyncio.to_thread(neo4j_server.start, own)
+    neo4j_server.start(own)
     try:
         yield own
     finally:
-        await asyncio.to_thread(neo4j_server.stop, own)
+        neo4j_server.stop(own)
+
+
+@pytest.fixture
+async def own_server(own_neo4j: Settings) -> Settings:
+    """That Neo4j, running, with an empty database."""
+    neo4j_server.start(own_neo4j)  # a no-op when it runs
+    driver = create_driver(own_neo4j)
+    try:
+        async with driver.session(database=own_neo4j.neo4j_database) as session:
+            await (await session.run("MATCH (n) DETACH DELETE n")).consume()
+    finally:
+        await driver.close()
+    return own_neo4j
+
+
+async def test_bulk_import_of_clashing_articles_imports_nothing_and_restarts_the_server(
+    own_server: Settings,
+) -> None:
+    graphs = _corpus(2)
+    entity = graphs[0].entities[0]
+    other = "Treaty" if entity.type != "Treaty" else "Person"
+    clashing = dataclasses.replace(
+        graphs[1], entities=(*graphs[1].entities, Entity(entity.id, other, entity.name))
+    )
+    with pytest.raises(InvalidDocument, match=f"not a {other}"):
+        await bulk_import(own_server, [graphs[0], clashing])
+    assert neo4j_server.status(own_server).bolt_ready
+    assert await _counts_of(own_server) == {}
 
 
 async def test_bulk_import_into_an_empty_database_gives_the_graph_the_writer_gives(
