@@ -93,6 +93,15 @@ async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> Bul
             f"NEO4J_URI={settings.neo4j_uri} names another server: load it with `kg load` "
             "(without --bulk)"
         )
+    home = settings.neo4j_home.expanduser().resolve()
+    if not neo4j_server.status(settings).running:
+        # NEO4J_URI may reach another server on this machine (Docker, say): its files are
+        # not ours to replace.
+        raise KgError(
+            f"a bulk import works on the files of the Neo4j that kg runs itself, and the one "
+            f"of {home} is not running: start it with `kg neo4j start`, or load with `kg load` "
+            "(without --bulk)"
+        )
     counts = await _counts(settings)
     if counts:
         held = ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items()))
@@ -101,7 +110,6 @@ async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> Bul
             "replaces the whole database, so it only loads into an empty one; load into a "
             "graph that has data with `kg load` (without --bulk)"
         )
-    home = settings.neo4j_home.expanduser().resolve()
     (home / "import").mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="kg-bulk-", dir=home / "import"))
     # The server stops on one core while the graph is built on the other; if the build

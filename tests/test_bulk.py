@@ -176,6 +176,16 @@ async def test_bulk_import_refuses_a_server_that_is_not_the_local_one(
     assert neo4j_server.status(settings).bolt_ready
 
 
+async def test_bulk_import_refuses_a_server_that_kg_does_not_run_itself(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # The test server answers at NEO4J_URI, but it is not the server of this (empty) home.
+    elsewhere = settings.model_copy(update={"neo4j_home": tmp_path / "no-server-here"})
+    with pytest.raises(KgError, match="is not running: start it with `kg neo4j start`"):
+        await bulk_import(elsewhere, _corpus(5))
+    assert neo4j_server.status(settings).bolt_ready
+
+
 async def test_bulk_import_refuses_a_database_that_is_not_empty(
     seeded: GraphStore, settings: Settings
 ) -> None:
