@@ -142,6 +142,8 @@ async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> Bul
             lap("import_s")
             neo4j_server.start(settings)
             lap("start_s")
+        # A driver of its own: the server restarted, and the one that counted before holds
+        # connections to the process that is gone.
         driver = create_driver(settings)
         try:
             store = GraphStore(driver, settings.neo4j_database, settings.query_timeout_s)

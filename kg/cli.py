@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kg.config import Settings
+from kg.domain import ArticleGraph
 from kg.errors import KgError
 
 app = typer.Typer(
@@ -145,7 +146,7 @@ def load(
         raise _fail(exc) from exc
 
 
-async def _bulk(settings: Settings, graphs: list[Any]) -> None:
+async def _bulk(settings: Settings, graphs: list[ArticleGraph]) -> None:
     from kg.bulk import bulk_import
 
     done = await bulk_import(settings, graphs)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from neo4j import AsyncDriver
+from pydantic import SecretStr
 
 from kg import neo4j_server
 from kg.api.app import create_app
@@ -41,6 +42,25 @@ TEST_ENV = {
     "KG_NEO4J_PAGECACHE": "512m",
     "KG_DATA_DIR": str(ROOT / "data"),
 }
+
+
+def own_neo4j_settings(home: Path, bolt_port: int, http_port: int, password: str) -> Settings:
+    """Settings for a Neo4j of a test module's own (its home under pytest's temp folder), for
+    what must not run on the shared test server: an import replaces the whole database."""
+    return Settings(
+        _env_file=None,
+        neo4j_uri=f"bolt://127.0.0.1:{bolt_port}",
+        neo4j_user="neo4j",
+        neo4j_password=SecretStr(password),
+        neo4j_database="neo4j",
+        neo4j_home=home,
+        neo4j_http_port=http_port,
+        neo4j_heap="512m",
+        neo4j_pagecache="128m",
+        neo4j_start_timeout_s=180.0,
+        data_dir=ROOT / "data",
+        api_keys=[],
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from bench.synthetic import generate
 from kg import neo4j_server
@@ -30,7 +29,7 @@ from loaders.extract import AutoExtractor, CuratedExtractor
 from loaders.gazetteer import default_gazetteer
 from loaders.pipeline import build_article_graph
 from loaders.rules import RulesExtractor
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, SEED, own_neo4j_settings
 
 Dump = dict[str, list[dict[str, Any]]]
 
@@ -210,18 +209,8 @@ async def _counts_of(settings: Settings) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A Neo4j of this module's own: a bulk import stops it and replaces its database."""
-    own = Settings(
-        _env_file=None,
-        neo4j_uri="bolt://127.0.0.1:17970",
-        neo4j_user="neo4j",
-        neo4j_password=SecretStr("kg-bulk-password"),
-        neo4j_database="neo4j",
-        neo4j_home=tmp_path_factory.mktemp("bulk") / "neo4j",
-        neo4j_http_port=17971,
-        neo4j_heap="512m",
-        neo4j_pagecache="128m",
-        neo4j_start_timeout_s=180.0,
-        api_keys=[],
+    own = own_neo4j_settings(
+        tmp_path_factory.mktemp("bulk") / "neo4j", 17970, 17971, "kg-bulk-password"
     )
     neo4j_server.start(own)
     try:

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from neo4j import AsyncDriver
-from pydantic import SecretStr
 
 from kg import neo4j_server
 from kg.config import Settings
@@ -38,7 +37,7 @@ from loaders.extract import AutoExtractor, CuratedExtractor
 from loaders.gazetteer import default_gazetteer
 from loaders.pipeline import load_article
 from loaders.rules import RulesExtractor
-from tests.conftest import ROOT, SEED, SEED_ID
+from tests.conftest import ROOT, SEED, SEED_ID, own_neo4j_settings
 
 KCNA = ROOT / "tests" / "corpus" / "dev" / "articles" / "kcna_readout.json"
 KCNA_ID = "2024-11-30-respected-comrade-kim-jong-un-receives-russian-military-delegation"
@@ -168,47 +167,6 @@ def test_csv_values_the_import_cannot_carry_are_refused(tmp_path: Path) -> None:
 # -- CSV through neo4j-admin into a fresh database -----------------------------------------------
 
 
-def _fresh_settings(home: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]  # _env_file is pydantic-settings' init argument
-        _env_file=None,
-        neo4j_uri=f"bolt://127.0.0.1:{BOLT_PORT}",
-        neo4j_user="neo4j",
-        neo4j_password=SecretStr(PASSWORD),
-        neo4j_database="neo4j",
-        neo4j_home=home,
-        neo4j_http_port=HTTP_PORT,
-        neo4j_heap="512m",
-        neo4j_pagecache="128m",
-        neo4j_start_timeout_s=180.0,
-        data_dir=ROOT / "data",
-        api_keys=[],
-    )
-
-
-def _admin_import(settings: Settings, command: list[str]) -> str:
-    """Run the printed `neo4j-admin ...` with the provisioned jars (AdminTool) on its home."""
-    home = settings.neo4j_home
-    (home / "conf").mkdir(parents=True)
-    (home / "conf" / "neo4j.conf").write_text(
-        "server.directories.data=data\nserver.directories.logs=logs\n", encoding="utf-8"
-    )
-    lib = neo4j_server.provision(settings)
-    assert command[0] == "neo4j-admin"
-    java = [neo4j_server._java(), "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool"]
-    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
-    done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-        [*java, *command[1:]],
-        env=env,
-        cwd=home,  # where neo4j-admin leaves its import.report
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
-
-
 @pytest.mark.slow
 async def test_csv_export_imported_by_neo4j_admin_into_a_fresh_database_gives_the_same_dump(
     seeded: GraphStore, settings: Settings, tmp_path: Path
@@ -218,8 +176,10 @@ async def test_csv_export_imported_by_neo4j_admin_into_a_fresh_database_gives_th
     header = (tmp_path / "csv" / export.nodes[0].name).read_text(encoding="utf-8").split("\n")[0]
     assert header.startswith('"id:ID(')
 
-    fresh = _fresh_settings(tmp_path / "fresh-neo4j")
-    report = await asyncio.to_thread(_admin_import, fresh, export.command("neo4j"))
+    fresh = own_neo4j_settings(tmp_path / "fresh-neo4j", BOLT_PORT, HTTP_PORT, PASSWORD)
+    command = export.command("neo4j", f"--report-file={tmp_path / 'import.report'}")
+    assert command[0] == "neo4j-admin"
+    report = await asyncio.to_thread(neo4j_server.import_database, fresh, command[1:])
     assert "IMPORT DONE" in report
     try:
         await asyncio.to_thread(neo4j_server.start, fresh)
