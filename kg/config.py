@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     introspection: bool = Field(True, validation_alias="KG_INTROSPECTION")
     max_page_size: int = Field(100, ge=1, validation_alias="KG_MAX_PAGE_SIZE")
     query_timeout_s: float = Field(10.0, gt=0, validation_alias="KG_QUERY_TIMEOUT")
+    answer_cache_mb: float = Field(
+        64.0,
+        ge=0,
+        validation_alias="KG_ANSWER_CACHE_MB",
+        description="memory for answers to repeated queries, each checked against the graph's"
+        " revision before it is served; 0 turns the cache off",
+    )
     # Limits on one request: what a hostile or careless query may cost.
     max_query_depth: int = Field(12, ge=1, validation_alias="KG_MAX_QUERY_DEPTH")
     max_aliases: int = Field(30, ge=0, validation_alias="KG_MAX_ALIASES")

@@ -79,6 +79,18 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.answers = Counter(
+            "kg_graphql_answers",
+            "GraphQL operations answered over HTTP, by source: executed, or from the answer"
+            " cache (kg.api.answers).",
+            ["source"],
+            registry=self.registry,
+        )
+        self.revision_reads = Counter(
+            "kg_graph_revision_reads",
+            "Reads of the graph's revision, each shared by the requests waiting when it began.",
+            registry=self.registry,
+        )
         self.articles = Counter(
             "kg_articles_loaded",
             "Articles this process wrote to the graph (the ingestArticle mutation).",

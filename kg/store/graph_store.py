@@ -44,6 +44,8 @@ from kg.store.schema import ENTITY_NAME_INDEX, schema_statements
 from kg.store.writer import write_article_graphs
 
 _SCHEMA_NAME = re.compile(r"CREATE (?P<kind>CONSTRAINT|FULLTEXT INDEX|INDEX) (?P<name>\w+) ")
+# Reads nothing: what matters is the bookmark Neo4j gives back (GraphStore.revision).
+_REVISION = "RETURN 1"
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
 
@@ -221,6 +223,23 @@ class GraphStore:
         self.statements += 1
         with translated_errors("checking that Neo4j answers"):
             await self._driver.verify_connectivity()
+
+    async def revision(self) -> str:
+        """The database's revision: it changes whenever a transaction commits in it, by kg or
+        anyone else (Neo4j Browser, another loader). Opaque; compare for equality only.
+
+        It is the bookmark Neo4j gives an empty read: the last transaction committed when
+        the read ran. A trivial read, one round trip (kg.api.answers validates its cached
+        answers with it), not counted in `statements`: it reads no data, and the API counts
+        it itself (kg_graph_revision_reads).
+        """
+        with translated_errors("reading the graph's revision"):
+            async with self._driver.session(
+                database=self._database, default_access_mode=READ_ACCESS
+            ) as session:
+                await (await session.run(_REVISION)).consume()
+                bookmarks = await session.last_bookmarks()
+        return " ".join(sorted(bookmarks.raw_values))
 
     async def ensure_schema(self) -> None:
         """apply_schema once for this store (the writers call it before their first write)."""
