@@ -90,11 +90,14 @@ def build(results: dict[int, dict[str, Any]], meta: dict[str, Any]) -> dict[str,
         }
     load = largest["load"]
     api = _per_request(largest.get("api") or {})
+    if "computed" in api:
+        api["computed"] = _per_request(api["computed"])
     ratios = {name: q["ratio_p50"] for name, q in largest["queries"].items()}
     growth95 = {name: growth[name]["p95_ratio"] for name in GROWTH_QUERIES if name in growth}
     load_100k = results.get(100_000, {}).get("load", {})
     at_100k = load_100k.get("bulk_import_s")
     rate = api.get("requests_per_s")
+    computed_rate = (api.get("computed") or {}).get("requests_per_s")
     targets = {
         "graphql_p50_within_1_5x_raw": _target(
             f"GraphQL p50 at most 1.5x raw Cypher p50, every query, at {sizes[-1]} entities",
@@ -120,8 +123,10 @@ def build(results: dict[int, dict[str, Any]], meta: dict[str, Any]) -> dict[str,
             None if len(sizes) < 2 else all(v <= 3 for v in growth95.values()),
         ),
         "api_at_least_500_req_s": _target(
-            "entity query at least 500 requests/s with `kg serve --workers 2`",
-            rate,
+            "entity query at least 500 requests/s with `kg serve --workers 2` (as served by "
+            "default: repeated answers from the answer cache, checked against the graph's "
+            "revision on every request; every answer computed alongside)",
+            None if rate is None else {"answer cache": rate, "computed": computed_rate},
             None if rate is None else rate >= 500,
         ),
     }
@@ -321,11 +326,20 @@ def _cpu_line(per: dict[str, Any]) -> list[str]:
 def _api_section(api: dict[str, Any], size: int) -> list[str]:
     if not api:
         return ["## API throughput", "", "Not measured in this run.", ""]
-    rows = [api, *([api["httpx_client"]] if "httpx_client" in api else [])]
+    rows = [
+        api,
+        *([api["httpx_client"]] if "httpx_client" in api else []),
+        *([api["computed"]] if "computed" in api else []),
+    ]
 
     def spread(row: dict[str, Any]) -> str:
         counts = row.get("per_connection_min_median_max") or []
         return " / ".join(map(str, counts)) if row["client"] == "raw" and counts else "n/a"
+
+    def answers(row: dict[str, Any]) -> str:
+        return {"cache": "answer cache", "computed": "computed each time"}.get(
+            row.get("answers", ""), "computed each time"
+        )
 
     lines = [
         "## API throughput",
@@ -342,21 +356,31 @@ def _api_section(api: dict[str, Any], size: int) -> list[str]:
         "two workers shows as a wide spread of requests per connection and a p99 far above "
         "the p50 (opened all at once, one worker took nearly all of them).",
         "",
-        "| client | requests/s | p50 ms | p99 ms | failures | requests per connection "
+        "By default kg answers a query asked again from its answer cache while the graph's "
+        "revision is unchanged (kg/api/answers.py): every request still waits for a read of "
+        "the revision begun after it arrived, one read shared by the requests waiting "
+        "together. The benchmark asks the same question again and again, so with the cache "
+        "on nearly every answer comes from it; the run with the cache off "
+        "(`KG_ANSWER_CACHE_MB=0`) computes every answer, which is what a question asked for "
+        "the first time since the graph last changed costs.",
+        "",
+        "| answers | client | requests/s | p50 ms | p99 ms | failures | requests per connection "
         "(min / median / max) | CPU seconds used |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['client']} | {row['requests_per_s']} | {row['p50_ms']} | {row['p99_ms']} "
-            f"| {row['failures']} | {spread(row)} | {_cpu(row['cpu_s'])} |"
+            f"| {answers(row)} | {row['client']} | {row['requests_per_s']} | {row['p50_ms']} "
+            f"| {row['p99_ms']} | {row['failures']} | {spread(row)} | {_cpu(row['cpu_s'])} |"
         )
-    if "cpu_ms_per_request" in api:
-        per = api["cpu_ms_per_request"]
-        lines += [
-            "",
-            f"CPU per request (raw client): API {per['api']} ms, Neo4j {per['neo4j']} ms, load "
-            f"generator {per['load generator']} ms. With nothing else running, the machine's "
-            f"cores would allow about {api['requests_per_s_if_alone']} requests/s at that cost.",
-        ]
+    for row in (api, api.get("computed") or {}):
+        if "cpu_ms_per_request" in row:
+            per = row["cpu_ms_per_request"]
+            lines += [
+                "",
+                f"CPU per request ({answers(row)}, raw client): API {per['api']} ms, Neo4j "
+                f"{per['neo4j']} ms, load generator {per['load generator']} ms. With nothing "
+                "else running, the machine's cores would allow about "
+                f"{row['requests_per_s_if_alone']} requests/s at that cost.",
+            ]
     return [*lines, ""]
