@@ -6,12 +6,14 @@ graph: the settings are the process's own, and no query's answer depends on the 
 (keys gate mutations; KG_REQUIRE_KEY_FOR_QUERIES refuses a request before it gets here). So
 the answer computed while the graph was at revision R is the answer for as long as it is at R.
 
-Every request first reads the graph's revision (`GraphStore.revision`, the last transaction
-committed in the database, whoever committed it) from a read that started after the request
-arrived. One read serves every request that was waiting when it started (`GraphRevision`), so
-under load the check costs a fraction of a round trip per request. An answer is kept under
-the revision read before it was computed: a write committed meanwhile makes the next revision
-differ, and the answer is dropped unseen. Never stale, then; at worst computed again.
+A request made before (the same document, variables and operation name) first reads the
+graph's revision (`GraphStore.revision`, the last transaction committed in the database,
+whoever committed it) from a read that started after the request arrived. One read serves
+every request that was waiting when it started (`GraphRevision`), so under load the check
+costs a fraction of a round trip per request. An answer is kept under the revision read
+before it was computed: a write committed meanwhile makes the next revision differ, and the
+answer is dropped unseen. Never stale, then; at worst computed again. A request made for the
+first time is executed at once, without the read: most are never repeated.
 
 Kept: answers to query operations without errors, in one piece (no incremental delivery),
 within KG_ANSWER_CACHE_MB, the least recently used leaving first. A new revision empties the
@@ -34,6 +36,8 @@ CacheKey = tuple[str, str | None, bytes]
 
 # An answer larger than this share of the budget is not kept: it would push out many others.
 _LARGEST_SHARE = 8
+# Requests remembered as asked once (their hashes, a few dozen bytes each).
+_ASKED_REMEMBERED = 4096
 
 
 class GraphRevision:
@@ -78,7 +82,12 @@ class GraphRevision:
 
 
 class AnswerCache:
-    """Answers of one revision, by request, within a budget of bytes (their JSON's size)."""
+    """Answers of one revision, by request, within a budget of bytes.
+
+    An answer is kept as its JSON (an `orjson.Fragment`, written into the response as it is):
+    the budget counts the bytes held, where Python objects would take several times their
+    JSON's size, and a hit is not encoded again.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         if max_bytes <= 0:
@@ -87,9 +96,23 @@ class AnswerCache:
         self.bytes = 0
         self._revision: str | None = None
         self._answers: OrderedDict[CacheKey, tuple[ExecutionResult, int]] = OrderedDict()
+        # Hashes of requests asked once: a request is worth a revision read (and keeping)
+        # only from its second time. A hash shared by two requests costs a needless read.
+        self._asked: OrderedDict[int, None] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._answers)
+
+    def asked_before(self, key: CacheKey) -> bool:
+        """True when this request was made before (its answer may be kept); notes it."""
+        digest = hash(key)
+        if digest in self._asked:
+            self._asked.move_to_end(digest)
+            return True
+        self._asked[digest] = None
+        if len(self._asked) > _ASKED_REMEMBERED:
+            self._asked.popitem(last=False)
+        return key in self._answers
 
     def get(self, key: CacheKey, revision: str) -> ExecutionResult | None:
         """The answer kept for this request at this revision, if any."""
@@ -106,15 +129,22 @@ class AnswerCache:
         if self._revision != revision or result.errors or result.data is None:
             return
         try:
-            size = len(orjson.dumps(result.data)) + len(key[0]) + len(key[2])
+            encoded = orjson.dumps(result.data)
         except TypeError:  # what orjson refuses (an integer beyond 64 bits) is not kept
             return
+        size = len(encoded) + len(key[0]) + len(key[2])
         if size * _LARGEST_SHARE > self.max_bytes:
             return
         previous = self._answers.pop(key, None)
         if previous is not None:
             self.bytes -= previous[1]
-        self._answers[key] = (result, size)
+        # Strawberry passes `data` through to the router's encode_json (orjson) untouched.
+        kept = ExecutionResult(
+            data=orjson.Fragment(encoded),  # type: ignore[arg-type]  # JSON, not a dict
+            errors=None,
+            extensions=result.extensions,
+        )
+        self._answers[key] = (kept, size)
         self.bytes += size
         while self.bytes > self.max_bytes:
             _, (_, evicted) = self._answers.popitem(last=False)

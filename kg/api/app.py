@@ -120,7 +120,7 @@ class KgGraphQLRouter(GraphQLRouter[Context, None]):
         key = None
         if answers is not None and query and not request_data.extensions:
             key = cache_key(query, request_data.operation_name, request_data.variables)
-        if answers is None or key is None or query is None:
+        if answers is None or key is None or query is None or not answers.asked_before(key):
             return await execute()
         if self._revision is None:
             store, metrics = context.store, self._metrics
