@@ -131,7 +131,9 @@ async def bulk(entities: int, settings: Settings) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     driver = create_driver(settings)
     try:
-        counts = await GraphStore(driver, settings.neo4j_database).counts()
+        # 600 s as in run(): the first count after the restart reads a cold page cache (it
+        # once took more than the default 10 s at 100k entities).
+        counts = await GraphStore(driver, settings.neo4j_database, 600.0).counts()
     finally:
         await driver.close()
     return {
