@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+from neo4j import AsyncDriver
 
+from kg.config import Settings
 from kg.errors import InvalidDocument, StoreError
 from kg.store import GraphStore, RelationFilter
 from loaders.extract import CuratedExtractor
@@ -237,3 +239,14 @@ async def test_a_read_statement_cannot_write(store: GraphStore) -> None:
     with pytest.raises(StoreError, match="AccessMode"):
         await store._read("CREATE (:ReadOnlyProbe) RETURN 1 AS created")
     assert await store._read("MATCH (n:ReadOnlyProbe) RETURN count(n) AS n") == [{"n": 0}]
+
+
+async def test_counts_name_labels_and_types_kg_does_not_know_as_they_are(
+    store: GraphStore, driver: AsyncDriver, settings: Settings
+) -> None:
+    # Made by someone else, in Neo4j Browser say: names that need quoting in Cypher.
+    await driver.execute_query(
+        "CREATE (:`Odd label`)-[:`has ``ticks`` in it`]->(:`Odd label`), (:Other)",
+        database_=settings.neo4j_database,
+    )
+    assert await store.counts() == {"Odd label": 2, "Other": 1, "has `ticks` in it": 1}

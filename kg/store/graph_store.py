@@ -49,6 +49,11 @@ _REVISION = "RETURN 1"
 _LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 
 
+def _quoted(name: str) -> str:
+    """A label or relationship type as a Cypher identifier (backticks, any inside doubled)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def lucene_query(text: str) -> str:
     """A full-text query from user words, escaped: the phrase ranks first, then all words,
     then any word as a prefix (so "Kozl" finds Kozlov)."""
@@ -621,16 +626,31 @@ class GraphStore:
         return canonical_dump({"nodes": nodes, "relationships": rels})
 
     async def counts(self) -> dict[str, int]:
-        """Nodes per label and relationships per type: a cheap summary of the graph."""
-        rows = await self._read(
-            "CALL db.labels() YIELD label"
-            " CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS c }"
-            " RETURN label AS name, c"
-            " UNION ALL CALL db.relationshipTypes() YIELD relationshipType AS t"
-            " CALL (t) { MATCH ()-[r]->() WHERE type(r) = t RETURN count(r) AS c }"
-            " RETURN t AS name, c"
+        """Nodes per label and relationships per type: a cheap summary of the graph.
+
+        Two statements: the database's labels and types, then one count of each, written
+        with the label or type itself (quoted), which Neo4j answers from its count store
+        without reading the graph (a label tested per node read every node, seconds at
+        100k entities).
+        """
+        catalog = await self._read(
+            "CALL db.labels() YIELD label RETURN collect(label) AS labels"
+            " UNION ALL CALL db.relationshipTypes() YIELD relationshipType"
+            " RETURN collect(relationshipType) AS labels"
         )
-        return {row["name"]: row["c"] for row in rows if row["c"]}
+        labels, types = catalog[0]["labels"], catalog[1]["labels"]
+        parts = [
+            f"MATCH (:{_quoted(label)}) RETURN {i} AS i, count(*) AS c"
+            for i, label in enumerate(labels)
+        ] + [
+            f"MATCH ()-[:{_quoted(t)}]->() RETURN {len(labels) + i} AS i, count(*) AS c"
+            for i, t in enumerate(types)
+        ]
+        if not parts:
+            return {}
+        rows = await self._read(" UNION ALL ".join(parts))
+        names = [*labels, *types]
+        return {names[row["i"]]: row["c"] for row in rows if row["c"]}
 
     # -- export ---------------------------------------------------------------------------------
 
