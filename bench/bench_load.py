@@ -28,7 +28,7 @@ from neo4j import AsyncDriver
 
 from bench.naive_writer import write_naively
 from bench.synthetic import generate
-from kg.bulk import bulk_import
+from kg.bulk import bulk_import, database_counts
 from kg.config import Settings
 from kg.domain import ArticleGraph
 from kg.store import GraphStore, article_batches, create_driver
@@ -129,13 +129,7 @@ async def bulk(entities: int, settings: Settings) -> dict[str, Any]:
     started = time.perf_counter()
     done = await bulk_import(settings, counted())
     elapsed = time.perf_counter() - started
-    driver = create_driver(settings)
-    try:
-        # 600 s as in run(): the first count after the restart reads a cold page cache (it
-        # once took more than the default 10 s at 100k entities).
-        counts = await GraphStore(driver, settings.neo4j_database, 600.0).counts()
-    finally:
-        await driver.close()
+    counts = await database_counts(settings)
     return {
         "bulk_import_s": round(elapsed, 2),
         "bulk_steps_s": done.seconds,

@@ -44,7 +44,9 @@ class BulkImport:
     seconds: dict[str, float]
 
 
-async def _counts(settings: Settings) -> dict[str, int]:
+async def database_counts(settings: Settings) -> dict[str, int]:
+    """GraphStore.counts of the settings' database, through a driver of its own: a bulk
+    import stops and restarts the server, so no driver outlives it."""
     driver = create_driver(settings)
     try:
         return await GraphStore(driver, settings.neo4j_database).counts()
@@ -102,7 +104,7 @@ async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> Bul
             f"of {home} is not running: start it with `kg neo4j start`, or load with `kg load` "
             "(without --bulk)"
         )
-    counts = await _counts(settings)
+    counts = await database_counts(settings)
     if counts:
         held = ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items()))
         raise NotEmpty(

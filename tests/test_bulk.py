@@ -18,7 +18,7 @@ import pytest
 
 from bench.synthetic import generate
 from kg import neo4j_server
-from kg.bulk import NotEmpty, bulk_import
+from kg.bulk import NotEmpty, bulk_import, database_counts
 from kg.config import Settings
 from kg.domain import ArticleGraph, Entity
 from kg.errors import InvalidDocument, KgError
@@ -198,14 +198,6 @@ async def test_bulk_import_refuses_a_database_that_is_not_empty(
 # -- the whole import, on a Neo4j of its own ----------------------------------------------------
 
 
-async def _counts_of(settings: Settings) -> dict[str, int]:
-    driver = create_driver(settings)
-    try:
-        return await GraphStore(driver, settings.neo4j_database).counts()
-    finally:
-        await driver.close()
-
-
 @pytest.fixture(scope="module")
 def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A Neo4j of this module's own: a bulk import stops it and replaces its database."""
@@ -244,7 +236,7 @@ async def test_bulk_import_of_clashing_articles_imports_nothing_and_restarts_the
     with pytest.raises(InvalidDocument, match=f"not a {other}"):
         await bulk_import(own_server, [graphs[0], clashing])
     assert neo4j_server.status(own_server).bolt_ready
-    assert await _counts_of(own_server) == {}
+    assert await database_counts(own_server) == {}
 
 
 async def test_bulk_import_into_an_empty_database_gives_the_graph_the_writer_gives(

@@ -30,7 +30,6 @@ import httpx
 import pytest
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import TransientError
-from pydantic import SecretStr
 
 from kg import neo4j_server
 from kg.api.app import create_app
@@ -41,6 +40,7 @@ from loaders.extract import AutoExtractor, CuratedExtractor
 from loaders.gazetteer import default_gazetteer
 from loaders.pipeline import article_files, build_article_graph
 from loaders.rules import RulesExtractor
+from tests.conftest import own_neo4j_settings
 
 pytestmark = pytest.mark.slow
 
@@ -62,20 +62,8 @@ ARTICLES_QUERY = "{ articles(first: 3) { id } }"
 
 def _settings(home: Path) -> Settings:
     """Settings for this module's Neo4j only; the environment and any .env are ignored."""
-    return Settings(  # type: ignore[call-arg]  # _env_file is pydantic-settings' init argument
-        _env_file=None,
-        neo4j_uri=f"bolt://127.0.0.1:{BOLT_PORT}",
-        neo4j_user="neo4j",
-        neo4j_password=SecretStr(PASSWORD),
-        neo4j_database="neo4j",
-        neo4j_retry_s=RETRY_S,
-        neo4j_home=home,
-        neo4j_http_port=HTTP_PORT,
-        neo4j_heap="1g",
-        neo4j_pagecache="512m",
-        neo4j_start_timeout_s=120.0,
-        data_dir=ROOT / "data",
-        api_keys=[],
+    return own_neo4j_settings(home, BOLT_PORT, HTTP_PORT, PASSWORD).model_copy(
+        update={"neo4j_retry_s": RETRY_S}
     )
 
 

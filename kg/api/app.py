@@ -117,10 +117,10 @@ class KgGraphQLRouter(GraphQLRouter[Context, None]):
             )
 
         answers, query = self._answers, request_data.query
-        key = None
-        if answers is not None and query and not request_data.extensions:
-            key = cache_key(query, request_data.operation_name, request_data.variables)
-        if answers is None or key is None or query is None or not answers.asked_before(key):
+        if answers is None or not query or request_data.extensions:
+            return await execute()
+        key = cache_key(query, request_data.operation_name, request_data.variables)
+        if key is None or not answers.asked_before(key):
             return await execute()
         if self._revision is None:
             store, metrics = context.store, self._metrics
