@@ -11,9 +11,12 @@ Two forms:
   an order that gives every relation its sources (and evidence) in the stored order; entities no
   article touches travel in the first document.
 - **CSV for `neo4j-admin database import full`**: node and relationship files with typed headers
-  (`id:ID(Entity)`, `aliases:string[]`, `index:long`, ...), one file per label set (or type) and
-  property signature, so every value keeps its exact type; arrays are split on U+001F. CSV
-  cannot carry an empty array, so `after-import.cypher` restores them, after the constraints.
+  (`:ID(Entity)` then `id:string`, `aliases:string[]`, `index:long`, ...), one file per label set
+  (or type) and property signature, so every value keeps its exact type; arrays are split on
+  U+001F. The import ids are integers (`--id-type=INTEGER`), each node's number within its kind
+  of node, the relationships' ends given by number; the `id` property is an ordinary column.
+  CSV cannot carry an empty array, so `after-import.cypher` restores them, after the
+  constraints.
 """
 
 from __future__ import annotations
@@ -248,6 +251,7 @@ class CsvExport:
             # After the file lists, which would take a following name as one more file.
             f"--array-delimiter={ARRAY_DELIMITER_ARG}",
             "--multiline-fields=true",
+            "--id-type=INTEGER",
             *options,
             database,
         ]
@@ -298,7 +302,9 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
     # How many of a label's nodes (a type's relationships) have each property, empty or not:
     # counted per (kind, name, properties) shape, not per value.
     shapes: dict[tuple[str, str, tuple[Any, ...], tuple[str, ...]], int] = defaultdict(int)
-    ids: dict[str, set[str]] = {space: set() for space in _SPACES}
+    # Each node's import id: its number within its kind of node. neo4j-admin maps integers
+    # faster than strings (at 100k entities the relationships took 9.5 s against 14.7 s).
+    ids: dict[str, dict[str, int]] = {space: {} for space in _SPACES}
     spaces: dict[tuple[str, ...], str] = {}
     for node in dump["nodes"]:
         props, labels = node["props"], tuple(sorted(node["labels"]))
@@ -308,7 +314,7 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
         node_id = props.get("id")
         if type(node_id) is not str or node_id in ids[space]:
             raise ExportError(f"node {node_id!r}: a {space} needs a unique string id")
-        ids[space].add(node_id)
+        ids[space][node_id] = len(ids[space])
         try:
             signature, empty = _signature(props, "id")
         except _Unfit as exc:
@@ -346,8 +352,9 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
     nodes = []
     for n, ((space, labels, signature), members) in enumerate(sorted(node_groups.items()), 1):
         path = folder / f"nodes-{n:02d}-{'-'.join(labels)}.csv"
-        header = [f"id:ID({space})", ":LABEL", *(f"{k}:{t}" for k, t in signature)]
+        header = [f":ID({space})", "id:string", ":LABEL", *(f"{k}:{t}" for k, t in signature)]
         names, label_cell = [k for k, _ in signature], _cell(ARRAY_DELIMITER.join(labels))
+        number = ids[space]
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(_row(header))
             for props in members:
@@ -355,7 +362,7 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
                     cells = "".join([f",{_cell(props.get(k))}" for k in names])
                 except _Unfit as exc:
                     raise ExportError(f"node {props['id']!r}: {exc}") from None
-                out.write(f"{_cell(props['id'])},{label_cell}{cells}\n")
+                out.write(f'"{number[props["id"]]}",{_cell(props["id"])},{label_cell}{cells}\n')
         nodes.append(path)
     relationships = []
     for n, ((rel_type, start, end, signature), members) in enumerate(sorted(rel_groups.items()), 1):
@@ -363,6 +370,7 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
         header = [f":START_ID({start})", f":END_ID({end})", ":TYPE"]
         header += [f"{k}:{t}" for k, t in signature]
         names, type_cell = [k for k, _ in signature], _cell(rel_type)
+        starts, ends = ids[start], ids[end]
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(_row(header))
             for rel in members:
@@ -372,7 +380,7 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path) -> CsvExport:
                 except _Unfit as exc:
                     where = f"{rel_type} {rel['start']!r}->{rel['end']!r}"
                     raise ExportError(f"{where}: {exc}") from None
-                out.write(f"{_cell(rel['start'])},{_cell(rel['end'])},{type_cell}{cells}\n")
+                out.write(f'"{starts[rel["start"]]}","{ends[rel["end"]]}",{type_cell}{cells}\n')
         relationships.append(path)
 
     statements = list(schema_statements()) + _empty_list_statements(empties, having, population)
