@@ -11,6 +11,7 @@ HTTP 17961) with `neo4j-admin database import full` before its first start: slow
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import os
 import subprocess
@@ -162,6 +163,42 @@ def test_csv_values_the_import_cannot_carry_are_refused(tmp_path: Path) -> None:
     odd = {"labels": ["Thing"], "props": {"id": "y"}}
     with pytest.raises(ExportError, match="not one of"):
         write_csv({"nodes": [odd], "relationships": []}, tmp_path)
+
+
+def test_csv_relationships_name_their_ends_by_the_import_numbers_of_their_nodes(
+    tmp_path: Path,
+) -> None:
+    people = [
+        {"labels": ["Entity", "Person"], "props": {"id": f"p{i}", "name": f"P {i}"}}
+        for i in range(3)
+    ]
+    article = {"labels": ["Article"], "props": {"id": "a1", "title": "T"}}
+    sentence = {"labels": ["Sentence"], "props": {"id": "a1#0", "text": "P 2 met P 0."}}
+    met = {"type": "MET_WITH", "start": "p2", "end": "p0", "props": {"key": "MET_WITH|p2|p0"}}
+    mention = {"type": "MENTIONS", "start": "a1#0", "end": "p2", "props": {}}
+    dump = {"nodes": [*people, article, sentence], "relationships": [met, mention]}
+    export = write_csv(dump, tmp_path)
+    assert "--id-type=INTEGER" in export.command()
+
+    def rows(path: Path) -> list[list[str]]:
+        with path.open(encoding="utf-8", newline="") as f:
+            return list(csv.reader(f))
+
+    numbers: dict[tuple[str, str], str] = {}  # (kind of node, number) -> id
+    for path in export.nodes:
+        header, *body = rows(path)
+        assert header[:3] == [header[0], "id:string", ":LABEL"]
+        assert header[0].startswith(":ID(")
+        space = header[0][4:-1]
+        for row in body:
+            assert (space, row[0]) not in numbers
+            numbers[(space, row[0])] = row[1]
+    ends = set()
+    for path in export.relationships:
+        header, *body = rows(path)
+        start, end = header[0][len(":START_ID(") : -1], header[1][len(":END_ID(") : -1]
+        ends |= {(numbers[(start, r[0])], r[2], numbers[(end, r[1])]) for r in body}
+    assert ends == {("p2", "MET_WITH", "p0"), ("a1#0", "MENTIONS", "p2")}
 
 
 # -- CSV through neo4j-admin into a fresh database -----------------------------------------------
