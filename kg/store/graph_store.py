@@ -634,11 +634,11 @@ class GraphStore:
         100k entities).
         """
         catalog = await self._read(
-            "CALL db.labels() YIELD label RETURN collect(label) AS labels"
-            " UNION ALL CALL db.relationshipTypes() YIELD relationshipType"
-            " RETURN collect(relationshipType) AS labels"
+            "RETURN COLLECT { CALL db.labels() YIELD label RETURN label } AS labels,"
+            " COLLECT { CALL db.relationshipTypes() YIELD relationshipType"
+            " RETURN relationshipType } AS types"
         )
-        labels, types = catalog[0]["labels"], catalog[1]["labels"]
+        labels, types = catalog[0]["labels"], catalog[0]["types"]
         parts = [
             f"MATCH (:{_quoted(label)}) RETURN {i} AS i, count(*) AS c"
             for i, label in enumerate(labels)
