@@ -1,30 +1,64 @@
-"""Neo4j values -> domain objects. Only the store uses these; callers never see records."""
+"""Neo4j values -> domain objects. Only the store uses these; callers never see records.
+
+The domain's frozen dataclasses set each field in `__init__` through `object.__setattr__`,
+one call per field (eighteen for a Relation): for a 100-relation answer that was about a
+third of turning the statement's maps into domain objects (docs/performance.md, seventh
+round). The values here come from the graph kg wrote, so the objects are made by filling
+their `__dict__` with every field at once (`_stored`); tests/test_records.py holds each to
+be equal, field for field, to the one `__init__` makes.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from kg.domain import Article, Entity, Evidence, Relation, Sentence
 
+T = TypeVar("T")
+
+_new = object.__new__
+
+
+def _stored(cls: type[T], fields: dict[str, Any]) -> T:
+    """An instance of the frozen dataclass `cls` with these fields (every one of them)."""
+    instance = _new(cls)
+    instance.__dict__.update(fields)
+    return instance
+
 
 def entity_from(props: dict[str, Any]) -> Entity:
-    return Entity(
-        id=props["id"],
-        type=props["type"],
-        name=props["name"],
-        aliases=tuple(props.get("aliases") or ()),
-        wikidata=props.get("wikidata"),
-        description=props.get("description"),
+    get = props.get
+    return _stored(
+        Entity,
+        {
+            "id": props["id"],
+            "type": props["type"],
+            "name": props["name"],
+            "aliases": tuple(get("aliases") or ()),
+            "wikidata": get("wikidata"),
+            "description": get("description"),
+        },
     )
 
 
-def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, Any]) -> Relation:
-    texts = props.get("evidence_texts") or ()
+def _evidence(props: dict[str, Any]) -> tuple[Evidence, ...]:
+    texts = props.get("evidence_texts")
+    if not texts:
+        return ()
     # A read projects only the evidence lists asked for (kg.store.filters.Projection): the
     # others are absent, and their items None.
     unread = (None,) * len(texts)
-    evidence = tuple(
-        Evidence(text=text, start=start, end=end, article_id=article, sentence_index=sentence)
+    return tuple(
+        _stored(
+            Evidence,
+            {
+                "text": text,
+                "start": start,
+                "end": end,
+                "article_id": article,
+                "sentence_index": sentence,
+            },
+        )
         for article, sentence, text, start, end in zip(
             props.get("evidence_articles") or unread,
             props.get("evidence_sentences") or unread,
@@ -34,25 +68,32 @@ def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, An
             strict=True,
         )
     )
-    return Relation(
-        type=rel_type,
-        subject=subject,
-        object=object_,
-        status=props["status"],
-        evidence=evidence,
-        attributed_to=tuple(props.get("attributed_to") or ()),
-        date=props.get("date"),
-        date_text=props.get("date_text"),
-        place=props.get("place"),
-        quantity=props.get("quantity"),
-        quantity_qualifier=props.get("quantity_qualifier"),
-        topics=tuple(props.get("topics") or ()),
-        claim=props.get("claim"),
-        as_=props.get("as"),
-        role=props.get("role"),
-        confidence=props.get("confidence"),
-        sources=tuple(props.get("sources") or ()),
-        key=props["key"],
+
+
+def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, Any]) -> Relation:
+    get = props.get
+    return _stored(
+        Relation,
+        {
+            "type": rel_type,
+            "subject": subject,
+            "object": object_,
+            "status": props["status"],
+            "evidence": _evidence(props),
+            "attributed_to": tuple(get("attributed_to") or ()),
+            "date": get("date"),
+            "date_text": get("date_text"),
+            "place": get("place"),
+            "quantity": get("quantity"),
+            "quantity_qualifier": get("quantity_qualifier"),
+            "topics": tuple(get("topics") or ()),
+            "claim": get("claim"),
+            "as_": get("as"),
+            "role": get("role"),
+            "confidence": get("confidence"),
+            "sources": tuple(get("sources") or ()),
+            "key": props["key"],
+        },
     )
 
 
