@@ -136,6 +136,27 @@ async def test_plain_objects_are_not_executed_field_by_field(
     assert _CountingContext.executed == 3
 
 
+async def test_an_entity_at_many_places_is_answered_alike_and_apart_at_each(
+    seeded: GraphStore, settings: Settings
+) -> None:
+    # Russia is an end of each of its relations: its answer is made once, copied to each place.
+    query = '{ entity(id: "russia") { relations { subject { id name } object { id name } } } }'
+    result = await build_schema(settings).execute(
+        query, context_value=Context(seeded, settings, None)
+    )
+    assert not result.errors
+    assert result.data
+    ends = [
+        end
+        for relation in result.data["entity"]["relations"]
+        for end in (relation["subject"], relation["object"])
+        if end["id"] == "russia"
+    ]
+    assert len(ends) >= 5
+    assert all(end == {"id": "russia", "name": ends[0]["name"]} for end in ends)
+    assert len({id(end) for end in ends}) == len(ends)  # no two places share one object
+
+
 _LEAF_VALUES: list[Any] = [
     "text", "", 0, 7, -(2**31), 2**31 - 1, 2**31, -(2**31) - 1, 1.5, float("nan"),
     float("inf"), True, False, "12", "x1",

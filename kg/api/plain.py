@@ -224,16 +224,29 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         a value of that type first comes (an interface of kg has a dozen types, an answer
         holds a few); a type that is not plain sends the value back to graphql-core."""
         possible = {t.name: t for t in self.schema.get_possible_types(type_)}
+        plans: dict[type, Complete] = {}  # the plan of each Python class met under this field
+        # The answers already made under this field, by the value's identity (the value is
+        # kept, so its id is not reused): the views are never changed once made, and a hub is
+        # an end of most of the relations in a list. Each place gets its own copy.
+        made: dict[int, tuple[Any, dict[str, Any]]] = {}
 
         def by_runtime_type(value: Any) -> Any:
-            definition = getattr(type(value), "__strawberry_definition__", None)
-            object_type = possible.get(getattr(definition, "name", ""))
-            if object_type is None:
-                raise _Fallback  # not a type of the schema's: graphql-core says so
-            plan = self._plan(object_type, details)
+            seen = made.get(id(value))
+            if seen is not None:
+                return dict(seen[1])
+            plan = plans.get(type(value))
             if plan is None:
-                raise _NotPlain
-            return plan(value)
+                definition = getattr(type(value), "__strawberry_definition__", None)
+                object_type = possible.get(getattr(definition, "name", ""))
+                if object_type is None:
+                    raise _Fallback  # not a type of the schema's: graphql-core says so
+                found = self._plan(object_type, details)
+                if found is None:
+                    raise _NotPlain
+                plan = plans[type(value)] = found
+            answer = plan(value)
+            made[id(value)] = (value, answer)
+            return dict(answer)
 
         return by_runtime_type
 
