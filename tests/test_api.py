@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kg.api.app import KgGraphQLRouter, create_app
+from kg.api.app import KgGraphQL, create_app
 from kg.api.schema import build_schema
 from kg.config import Settings
 from kg.store import GraphStore
@@ -411,6 +411,6 @@ async def test_answers_are_the_bytes_json_dumps_would_write(
 
 
 def test_an_answer_orjson_refuses_is_encoded_by_the_standard_library(settings: Settings) -> None:
-    router = KgGraphQLRouter(build_schema(settings))
+    router = KgGraphQL(build_schema(settings))
     answer = {"data": {"ingest": {"annotation": {"big": 2**70}}}}
     assert json.loads(router.encode_json(answer)) == answer

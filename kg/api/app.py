@@ -3,7 +3,12 @@
 `create_app(settings)` builds it; the lifespan makes the process's one Neo4j driver and closes
 it on shutdown. Nothing connects or reads settings at import time.
 
-Around the GraphQL router: a body-size limit (HTTP 413, code REQUEST_TOO_LARGE), an optional
+GraphQL is Strawberry's ASGI view on a plain Starlette route, not its FastAPI router: FastAPI's
+routing and dependency solving around the router cost about 0.5 ms a request (docs/performance.md,
+seventh round), as much as a short question's own Python. Its context comes from `get_context`
+below; /health, /ready and /metrics stay FastAPI routes with their dependencies.
+
+Around the GraphQL view: a body-size limit (HTTP 413, code REQUEST_TOO_LARGE), an optional
 key for queries (HTTP 401, code UNAUTHENTICATED) and, when origins are listed, CORS for exactly
 those origins. The limits on depth, aliases, tokens and introspection are in the schema.
 
@@ -23,11 +28,14 @@ from typing import Annotated, Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
+from starlette.routing import Match, Route, WebSocketRoute
+from starlette.types import Scope
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -68,11 +76,10 @@ async def get_settings(connection: HTTPConnection) -> Settings:
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ApiKeyHeader = Annotated[str | None, Header(alias="X-API-Key")]
 
 
-class KgGraphQLRouter(GraphQLRouter[Context, None]):
-    """Strawberry's router, with two changes.
+class KgGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view, with kg's context and two changes.
 
     Answers are encoded by orjson: a 100-relation answer took json.dumps 0.54 ms and orjson
     0.04 ms (docs/performance.md). The same JSON, but for non-ASCII text, which is written
@@ -112,7 +119,7 @@ class KgGraphQLRouter(GraphQLRouter[Context, None]):
     ) -> ExecutionResult:
         async def execute() -> ExecutionResult:
             self._metrics.answers.labels("executed").inc()
-            return await super(KgGraphQLRouter, self).execute_single(
+            return await super(KgGraphQL, self).execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
 
@@ -143,19 +150,40 @@ class KgGraphQLRouter(GraphQLRouter[Context, None]):
             answers.put(key, revision, result)
         return result
 
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        """The request's context; Unauthenticated (HTTP 401) when a key is required and
+        missing or wrong."""
+        context = context_of(request)
+        context.request = request  # the subscriptions find the app's event bus through it
+        context.response = response if isinstance(response, Response) else None
+        return context
+
+
+class NamedRoute(Route):
+    """A Starlette route that notes itself in the scope when it matches, as FastAPI's own
+    routes do: the request middleware labels its metrics with the route's path."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
 
 class Unauthenticated(Exception):
     """A query without a valid key while KG_REQUIRE_KEY_FOR_QUERIES is on."""
 
 
-async def get_context(
-    connection: HTTPConnection,
-    store: StoreDep,
-    settings: SettingsDep,
-    x_api_key: ApiKeyHeader = None,
-) -> Context:
+def context_of(connection: HTTPConnection) -> Context:
+    """The GraphQL context of a request or websocket: the app's store and settings, after the
+    key check. The GraphiQL page itself (a GET without a query) holds no data; what it sends
+    does."""
+    store: GraphStore = connection.app.state.store
+    settings: Settings = connection.app.state.settings
+    x_api_key = connection.headers.get("x-api-key")
     if settings.require_key_for_queries and not key_is_valid(x_api_key, settings.api_keys):
-        # The GraphiQL page itself (a GET without a query) holds no data; what it sends does.
         ide_page = connection.scope["type"] == "http" and "query" not in connection.query_params
         if not (ide_page and connection.scope.get("method") == "GET"):
             raise Unauthenticated
@@ -208,18 +236,20 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="kg", version=__version__, lifespan=lifespan)
     app.state.events = EventBus()  # change notifications for the articleLoaded subscription
-    graphql = KgGraphQLRouter(
+    graphql = KgGraphQL(
         build_schema(settings),
         answers=AnswerCache(int(settings.answer_cache_mb * 2**20))
         if settings.answer_cache_mb > 0
         else None,
         metrics=metrics,
-        context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
     count_errors(graphql.schema, metrics)
-    app.include_router(graphql, prefix="/graphql")
+    app.router.routes += [
+        NamedRoute("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
     app.add_exception_handler(Unauthenticated, unauthenticated)
     # The last added runs first: CORS headers go on every answer, the 413 included.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
