@@ -182,6 +182,19 @@ async def test_timeline_pages_walk_dated_relations_oldest_first(
     assert len({n["key"] for n in nodes}) == len(nodes)
 
 
+async def test_timeline_pages_walk_alike_when_the_date_is_not_asked_for(
+    corpus: GraphStore, client: httpx.AsyncClient
+) -> None:
+    # The cursor holds each relation's date, whether or not the query selects it.
+    keys_only = TIMELINE_PAGE.replace(
+        "node { key date subject { id } object { id } }", "node { key }"
+    )
+    nodes, totals = await _walk(client, keys_only, ["timelineConnection"], 4, entity=HUB)
+    with_dates, _ = await _walk(client, TIMELINE_PAGE, ["timelineConnection"], 4, entity=HUB)
+    assert [n["key"] for n in nodes] == [n["key"] for n in with_dates]
+    assert len(nodes) == totals[0] > 4
+
+
 async def test_a_timeline_between_two_entities_holds_only_their_relations(
     corpus: GraphStore, client: httpx.AsyncClient
 ) -> None:

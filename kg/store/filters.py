@@ -60,6 +60,12 @@ class Projection:
             relation = relation | {"evidence_texts"}
         return cls(frozenset(relation | _REQUIRED_RELATION), frozenset(ends | _REQUIRED_END))
 
+    def reading(self, *relation_properties: str) -> Projection:
+        """This projection, reading these properties of each relation as well."""
+        if set(relation_properties) <= self.relation:
+            return self
+        return Projection.of(set(self.relation | set(relation_properties)), set(self.ends))
+
     @property
     def whole_ends(self) -> bool:
         """True when the ends are read whole: they may stand for their entities."""

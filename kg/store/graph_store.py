@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, Query
@@ -449,6 +449,9 @@ class GraphStore:
         """Dated relations of one entity (or between it and `other`), oldest first."""
         after_date, after_key = after if after else (None, None)
         query = pages.TIMELINE_BETWEEN_PAGE if relation_filter.other else pages.TIMELINE_PAGE
+        # The positions hold each relation's date: it is read whether or not it was asked for.
+        projection = relation_filter.projection.reading("date")
+        relation_filter = replace(relation_filter, projection=projection)
         query = typed(query, relation_filter)
         rows = await self._read(
             query,
