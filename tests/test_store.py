@@ -197,6 +197,31 @@ async def test_injection_strings_in_names_are_stored_as_data(
     assert (await store.counts())["Entity"] == 4
 
 
+async def test_an_entitys_relations_point_the_way_the_article_states_them(
+    seeded: GraphStore,
+) -> None:
+    # The article's read names both ends of each relation; an entity's read names only the
+    # other end and which way the relation points. Both must give the same facts.
+    stated = {
+        (item.relation.key, item.subject.id, item.object.id)
+        for item in (await seeded.article_relations([SEED_ID]))[SEED_ID]
+    }
+    ends = {end for _, subject, object_ in stated for end in (subject, object_)}
+    found = await seeded.entities_with_relations(sorted(ends), RelationFilter(), 1000)
+    seen = set()
+    for entity_id, (entity, relations) in found.items():
+        assert entity.id == entity_id
+        for item in relations:
+            assert entity_id in {item.subject.id, item.object.id}
+            assert (item.relation.subject, item.relation.object) == (
+                item.subject.id,
+                item.object.id,
+            )
+            seen.add((item.relation.key, item.subject.id, item.object.id))
+    assert seen == stated
+    assert len(stated) > 10
+
+
 async def test_constraints_and_the_full_text_index_exist(store: GraphStore) -> None:
     rows = await store._read("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names")
     names = set(rows[0]["names"])

@@ -171,7 +171,7 @@ def _typed(
     where = "\nWHERE " + " AND ".join(conditions or ("true",)) + "\n"
     cypher = cypher.replace(RELATION_WHERE, where)
     cypher = cypher.replace("properties(r)", relation_properties(projection))
-    for node in ("startNode(r)", "endNode(r)"):
+    for node in ("startNode(r)", "endNode(r)", "other"):
         cypher = cypher.replace(f"properties({node})", end_properties(node, projection))
     return cypher
 
@@ -179,9 +179,10 @@ def _typed(
 def typed(cypher: str, relation_filter: RelationFilter) -> str:
     """The statement for this filter: its relation pattern `-[r]-` narrowed to the filter's
     types, RELATION_WHERE to the conditions it sets, and `properties(r)`,
-    `properties(startNode(r))`, `properties(endNode(r))` to what its projection reads. Neo4j
-    then expands only those relationships of a hub (grouped by type on dense nodes), not all
-    of them before filtering, and sends nothing nobody asked for. The types come from the
-    ontology (type_alternation), the property names from the projection's fixed lists."""
+    `properties(startNode(r))`, `properties(endNode(r))`, `properties(other)` to what its
+    projection reads. Neo4j then expands only those relationships of a hub (grouped by type
+    on dense nodes), not all of them before filtering, and sends nothing nobody asked for.
+    The types come from the ontology (type_alternation), the property names from the
+    projection's fixed lists."""
     chosen = relation_filter
     return _typed(cypher, chosen.types, _conditions(chosen), chosen.projection)

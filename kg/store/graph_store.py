@@ -101,12 +101,15 @@ class PathSearch:
 # (`WITH ... ORDER BY ... RETURN collect(...)` keeps the order): the driver's cost goes by
 # records, and a record per relation was half its CPU for a long answer (docs/performance.md).
 # At most $limit per entity: a hub's thousands of relations are paged (relation_pages).
+# An entity's own relations name only their other end, and which way they point: the entity
+# is an end of every one, and its properties come once with it (the hub's name was read and
+# sent a hundred times for a hundred relations).
 _RELATIONS = (
     "UNWIND $ids AS id MATCH (e:Entity {id: id})"
     " CALL (e) { MATCH (e)-[r]-(other:Entity)"
     + RELATION_WHERE
-    + " WITH r ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit"
-    f" RETURN collect({pages.RELATION_MAP}) AS relations }}"
+    + " WITH r, other ORDER BY type(r), coalesce(r.date_start, ''), r.key LIMIT $limit"
+    f" RETURN collect({pages.OWN_RELATION_MAP}) AS relations }}"
     " RETURN id AS entity_id, properties(e) AS entity, relations"
 )
 _TIMELINE = (
@@ -358,6 +361,20 @@ class GraphStore:
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
         return EntityRelation(owner, relation, subject, object_)
 
+    @staticmethod
+    def _own_relation(
+        item: dict[str, Any], owner: Entity, seen: dict[str, Entity]
+    ) -> EntityRelation:
+        """A relation map (pages.OWN_RELATION_MAP) of the entity `owner`: its other end, and
+        whether it points away from the owner."""
+        props = item["other"]
+        other = seen.get(props["id"])
+        if other is None:
+            other = seen[props["id"]] = records.entity_from(props)
+        subject, object_ = (owner, other) if item["outgoing"] else (other, owner)
+        relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
+        return EntityRelation(owner.id, relation, subject, object_)
+
     async def relations(
         self, entity_ids: Sequence[str], relation_filter: RelationFilter, limit: int = 100
     ) -> dict[str, list[EntityRelation]]:
@@ -374,13 +391,14 @@ class GraphStore:
         query = typed(_RELATIONS, relation_filter)
         rows = await self._read(query, ids=list(entity_ids), limit=limit, **params)
         seen: dict[str, Entity] = {}
-        return {
-            row["entity_id"]: (
-                records.entity_from(row["entity"]),
-                [self._entity_relation(item, row["entity_id"], seen) for item in row["relations"]],
+        found: dict[str, tuple[Entity, list[EntityRelation]]] = {}
+        for row in rows:
+            owner = records.entity_from(row["entity"])
+            found[row["entity_id"]] = (
+                owner,
+                [self._own_relation(item, owner, seen) for item in row["relations"]],
             )
-            for row in rows
-        }
+        return found
 
     async def timeline(
         self, entity_id: str, relation_filter: RelationFilter, limit: int

@@ -36,6 +36,10 @@ RELATION_MAP = (
     "{type: type(r), props: properties(r),"
     " subject: properties(startNode(r)), object: properties(endNode(r))}"
 )
+# A relation of the entity `e` whose other end is `other` (kg.store.GraphStore._own_relation).
+OWN_RELATION_MAP = (
+    "{type: type(r), props: properties(r), outgoing: startNode(r) = e, other: properties(other)}"
+)
 
 # An entity's relations, by key: one statement for the pages of many entities.
 RELATION_PAGES = (
