@@ -155,7 +155,7 @@ class KgGraphQL(GraphQL[Context, None]):
     ) -> Context:
         """The request's context; Unauthenticated (HTTP 401) when a key is required and
         missing or wrong."""
-        context = context_of(request)
+        context = await context_of(request)
         context.request = request  # the subscriptions find the app's event bus through it
         context.response = response if isinstance(response, Response) else None
         return context
@@ -176,12 +176,11 @@ class Unauthenticated(Exception):
     """A query without a valid key while KG_REQUIRE_KEY_FOR_QUERIES is on."""
 
 
-def context_of(connection: HTTPConnection) -> Context:
+async def context_of(connection: HTTPConnection) -> Context:
     """The GraphQL context of a request or websocket: the app's store and settings, after the
     key check. The GraphiQL page itself (a GET without a query) holds no data; what it sends
     does."""
-    store: GraphStore = connection.app.state.store
-    settings: Settings = connection.app.state.settings
+    store, settings = await get_store(connection), await get_settings(connection)
     x_api_key = connection.headers.get("x-api-key")
     if settings.require_key_for_queries and not key_is_valid(x_api_key, settings.api_keys):
         ide_page = connection.scope["type"] == "http" and "query" not in connection.query_params

@@ -227,7 +227,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plans: dict[type, Complete] = {}  # the plan of each Python class met under this field
         # The answers already made under this field, by the value's identity (the value is
         # kept, so its id is not reused): the views are never changed once made, and a hub is
-        # an end of most of the relations in a list. Each place gets its own copy.
+        # an end of most of the relations in a list. Each later place gets its own copy.
         made: dict[int, tuple[Any, dict[str, Any]]] = {}
 
         def by_runtime_type(value: Any) -> Any:
@@ -246,7 +246,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 plan = plans[type(value)] = found
             answer = plan(value)
             made[id(value)] = (value, answer)
-            return dict(answer)
+            return answer
 
         return by_runtime_type
 

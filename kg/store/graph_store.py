@@ -351,15 +351,18 @@ class GraphStore:
         """A relation map (pages.RELATION_MAP) as seen from the entity or article `owner`.
         `seen` holds the entities already built from this answer: a hub is an end of most
         of its relations, and is built once."""
-        ends = []
-        for props in (item["subject"], item["object"]):
-            entity = seen.get(props["id"])
-            if entity is None:
-                entity = seen[props["id"]] = records.entity_from(props)
-            ends.append(entity)
-        subject, object_ = ends
+        subject = GraphStore._end(item["subject"], seen)
+        object_ = GraphStore._end(item["object"], seen)
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
         return EntityRelation(owner, relation, subject, object_)
+
+    @staticmethod
+    def _end(props: dict[str, Any], seen: dict[str, Entity]) -> Entity:
+        """The entity of an end's map, built once per answer (`seen`, by id)."""
+        entity = seen.get(props["id"])
+        if entity is None:
+            entity = seen[props["id"]] = records.entity_from(props)
+        return entity
 
     @staticmethod
     def _own_relation(
@@ -367,10 +370,7 @@ class GraphStore:
     ) -> EntityRelation:
         """A relation map (pages.OWN_RELATION_MAP) of the entity `owner`: its other end, and
         whether it points away from the owner."""
-        props = item["other"]
-        other = seen.get(props["id"])
-        if other is None:
-            other = seen[props["id"]] = records.entity_from(props)
+        other = GraphStore._end(item["other"], seen)
         subject, object_ = (owner, other) if item["outgoing"] else (other, owner)
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
         return EntityRelation(owner.id, relation, subject, object_)
