@@ -68,6 +68,12 @@ QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
           index text start end boilerplate } } }""",
         {},
     ),
+    "aliases that are Python keywords and the generated code's own names": (
+        """{ entity(id: "kim-jong-un") { class: name def: relations(first: 5) {
+          source: type v0: date x0: evidence { return: text } lambda: subject { None: id }
+          _fallback: object { isinstance: name } } } }""",
+        {},
+    ),
     "pages": (
         """{ entity(id: "kim-jong-un") { relationsConnection(first: 3) { totalCount
           pageInfo { hasNextPage endCursor } edges { cursor node { key object { name } } } } } }""",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from kg.domain import Entity, Evidence, Relation
 from kg.store.records import entity_from, relation_from
 
@@ -107,3 +109,9 @@ def test_a_relation_read_in_part_has_its_unread_fields_empty() -> None:
 def test_a_relation_without_evidence_has_none() -> None:
     made = relation_from("MET_WITH", "a", "b", {"key": KEY, "status": "reported"})
     assert_same(made, Relation("MET_WITH", "a", "b", "reported", (), key=KEY))
+
+
+def test_evidence_lists_of_different_lengths_are_refused_by_the_relations_key() -> None:
+    props = {**whole_relation_props(), "evidence_starts": [10]}
+    with pytest.raises(ValueError, match="evidence lists differ in length: MET_WITH"):
+        relation_from("MET_WITH", "alexander-kozlov", "kim-jong-un", props)

@@ -16,9 +16,11 @@ so its answers and errors stay graphql-core's; tests/test_plain.py compares the 
 from __future__ import annotations
 
 import functools
+import keyword
 import math
 from collections.abc import Callable
 from enum import Enum
+from types import CodeType
 from typing import Any
 
 from graphql import (
@@ -144,18 +146,16 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _build(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
         """The plan of an object of this type under these field nodes, if all are plain."""
-        # Strawberry gives each type that implements an interface an `is_type_of` (an
-        # isinstance check); it is asked here as graphql-core would, without resolve info.
-        is_type_of = object_type.is_type_of
         grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
         if new_defer_usages:
             return None
-        steps: list[tuple[str, str, Complete]] = []
-        constants: dict[str, str] = {}
+        source = _Source()
+        reads: list[str] = []
+        entries: list[str] = []
         for response_key, field_details in grouped.items():
             name = field_details[0].node.name.value
             if name == "__typename":
-                constants[response_key] = object_type.name
+                entries.append(f"{response_key!r}: {object_type.name!r}")
                 continue
             field = object_type.fields.get(name)
             if field is None or not getattr(field.resolve, "_is_default", False):
@@ -163,63 +163,77 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             definition = (field.extensions or {}).get(_DEFINITION)
             if not isinstance(definition, StrawberryField):
                 return None
-            complete = self._completer(field.type, field_details)
-            if complete is None:
+            value = f"v{len(reads)}"
+            expression = self._expression(field.type, field_details, value, source)
+            if expression is None:
                 return None
-            steps.append((response_key, definition.python_name, complete))
-        order = list(grouped)
-
-        def run(source: Any) -> dict[str, Any]:
-            if is_type_of is not None and is_type_of(source, _NO_INFO) is not True:
-                raise _Fallback  # refused, or asked asynchronously: graphql-core's to handle
-            answer = {key: complete(getattr(source, attr)) for key, attr, complete in steps}
-            if constants:
-                answer.update(constants)
-                return {key: answer[key] for key in order}
-            return answer
-
-        return run
+            attr = definition.python_name
+            if attr.isidentifier() and not keyword.iskeyword(attr):
+                reads.append(f"    {value} = source.{attr}")
+            else:
+                reads.append(f"    {value} = getattr(source, {attr!r})")
+            entries.append(f"{response_key!r}: {expression}")
+        lines = ["def run(source):"]
+        # Strawberry gives each type that implements an interface an `is_type_of` (an
+        # isinstance check); it is asked here as graphql-core would, without resolve info.
+        if object_type.is_type_of is not None:
+            check = source.name(object_type.is_type_of, "is_type_of")
+            lines.append(f"    if {check}(source, None) is not True:")
+            lines.append("        raise _Fallback  # refused, or asked asynchronously")
+        lines += reads
+        lines.append("    return {" + ", ".join(entries) + "}")
+        return source.function("\n".join(lines), "run")
 
     def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
+        source = _Source()
+        expression = self._expression(type_, details, "value", source)
+        if expression is None:
+            return None
+        return source.function(f"def complete(value):\n    return {expression}", "complete")
+
+    def _expression(
+        self, type_: GraphQLOutputType, details: FieldDetailsList, value: str, source: _Source
+    ) -> str | None:
+        """A Python expression that completes the local `value` as a `type_` under these
+        field nodes, or None when a value of this type is not plain."""
         nullable_type = get_nullable_type(type_)
-        if is_leaf_type(nullable_type):  # most fields: one call, its null check included
-            return _leaf(nullable_type, required=isinstance(type_, GraphQLNonNull))
-        if isinstance(type_, GraphQLNonNull):
-            inner = self._nullable(type_.of_type, details)
+        required = isinstance(type_, GraphQLNonNull)
+        if is_leaf_type(nullable_type):  # the common cases inline, the others in _leaf
+            leaf = source.name(_leaf(nullable_type, required), "leaf")
+            unchanged = _UNCHANGED.get(nullable_type.serialize)
+            if unchanged is not None:
+                kind = source.name(unchanged, "kind")
+                return f"({value} if {value}.__class__ is {kind} else {leaf}({value}))"
+            names = _enum_names(nullable_type)
+            if names is not None:
+                enum = source.name(names, "enum")
+                return f"({enum}[{value}] if {value} in {enum} else {leaf}({value}))"
+            return f"{leaf}({value})"
+        if isinstance(nullable_type, GraphQLList):
+            item = f"x{source.depth}"
+            source.depth += 1
+            inner = self._expression(nullable_type.of_type, details, item, source)
             if inner is None:
                 return None
-
-            def non_null(value: Any) -> Any:
-                if value is None:
-                    raise _Fallback  # graphql-core reports the broken promise
-                return inner(value)
-
-            return non_null
-        nullable = self._nullable(type_, details)
-        if nullable is None:
-            return None
-        return lambda value: None if value is None else nullable(value)
-
-    def _nullable(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
-        if isinstance(type_, GraphQLList):
-            item = self._completer(type_.of_type, details)
-            if item is None:
+            present = (
+                f"([{inner} for {item} in {value}]"
+                f" if isinstance({value}, _SEQUENCES) else _fallback())"
+            )
+        elif is_object_type(nullable_type):
+            plan = self._plan(nullable_type, details)
+            if plan is None:
                 return None
+            present = f"{source.name(plan, 'plan')}({value})"
+        elif is_abstract_type(nullable_type):
+            by_type = self._abstract(nullable_type, details)
+            present = f"{source.name(by_type, 'abstract')}({value})"
+        else:
+            return None
+        if required:  # a null where one is promised: graphql-core reports it
+            return f"({present} if {value} is not None else _fallback())"
+        return f"(None if {value} is None else {present})"
 
-            def items(value: Any) -> list[Any]:
-                if not isinstance(value, (list, tuple)):
-                    raise _Fallback
-                return [item(v) for v in value]
-
-            return items
-        if is_object_type(type_):
-            plan = self._plan(type_, details)
-            return plan
-        if is_abstract_type(type_):
-            return self._abstract(type_, details)
-        return None
-
-    def _abstract(self, type_: GraphQLAbstractType, details: FieldDetailsList) -> Complete | None:
+    def _abstract(self, type_: GraphQLAbstractType, details: FieldDetailsList) -> Complete:
         """An interface or union: each value completed by the plan of its own type, made when
         a value of that type first comes (an interface of kg has a dozen types, an answer
         holds a few); a type that is not plain sends the value back to graphql-core."""
@@ -249,6 +263,48 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return answer
 
         return by_runtime_type
+
+
+def _fallback() -> Any:
+    raise _Fallback
+
+
+class _Source:
+    """The source of one generated function, and the values its free names stand for.
+
+    Completion is generated as Python, as graphql-jit does for JavaScript: a plan's fields
+    become local reads and one dict display, the common leaves inline type checks, so an
+    object costs one call instead of one per field (docs/performance.md, eighth round). The
+    text holds no value from the request: response keys are GraphQL names (the lexer admits
+    only letters, digits and `_`) written with repr(), attribute names are Strawberry's Python
+    identifiers, and everything else is a name bound here.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {
+            "_Fallback": _Fallback,
+            "_fallback": _fallback,
+            "_SEQUENCES": (list, tuple),
+        }
+        self.depth = 0  # the next comprehension variable, x0, x1, ...
+
+    def name(self, value: Any, prefix: str) -> str:
+        """A new global name of the generated function, standing for `value`."""
+        name = f"{prefix}_{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def function(self, text: str, name: str) -> Complete:
+        namespace = dict(self.names)
+        exec(_compiled(text), namespace)  # noqa: S102  # made from names only (see the class)
+        function: Complete = namespace[name]
+        return function
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> CodeType:
+    """Compiled once per process: a request's plans have the text of the last request's."""
+    return compile(text, "<kg.api.plain>", "exec")
 
 
 # graphql-core's serializers that answer a value of exactly this Python type unchanged.
