@@ -59,6 +59,11 @@ class Entity:
     wikidata: str | None = None
     description: str | None = None
 
+    def __hash__(self) -> int:
+        # Equal entities have equal ids, so the id alone is a valid hash, and far cheaper
+        # than the generated hash of all six fields (the API's views are cached by entity).
+        return hash(self.id)
+
 
 @dataclass(frozen=True)
 class Relation:

@@ -1,0 +1,72 @@
+"""The API's views, made without `__init__` (kg.api.types._view), are the objects `__init__`
+makes: the same fields, and no field left unset."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from kg import domain
+from kg.api.types import Evidence, Relation, entity_view
+
+KOZLOV = domain.Entity(
+    "alexander-kozlov", "Person", "Alexander Kozlov", ("Kozlov",), "Q1", "minister"
+)
+KIM = domain.Entity("kim-jong-un", "Person", "Kim Jong Un")
+TEXT = "Kozlov met Kim Jong Un on Monday."
+MET = domain.Relation(
+    type="MET_WITH",
+    subject=KOZLOV.id,
+    object=KIM.id,
+    status="reported",
+    evidence=(domain.Evidence(TEXT, 10, 43, "article-1", 0), domain.Evidence(TEXT)),
+    date="2024-11-18",
+    date_text="on Monday",
+    quantity=2.0,
+    quantity_qualifier="about",
+    topics=("trade",),
+    claim="a claim",
+    as_="a label",
+    role="minister",
+    confidence=0.9,
+    key="MET_WITH|alexander-kozlov|kim-jong-un|2024-11-18",
+)
+
+
+def assert_made_as_init_makes(view: Any) -> None:
+    made_by_init = type(view)(**vars(view))
+    assert vars(made_by_init) == vars(view)
+    assert set(vars(view)) == {field.name for field in dataclasses.fields(view) if field.init}
+
+
+def test_an_entity_view_is_the_one_its_constructor_makes() -> None:
+    view = entity_view(KOZLOV)
+    assert type(view).__name__ == "Person"
+    assert (view.id, view.name, view.aliases) == (
+        "alexander-kozlov",
+        "Alexander Kozlov",
+        ["Kozlov"],
+    )
+    assert_made_as_init_makes(view)
+
+
+def test_a_relation_view_and_its_evidence_are_the_ones_their_constructors_make() -> None:
+    view = Relation.between(MET, KOZLOV, KIM)
+    assert (view.key, view.date, view.subject.name, view.object.name) == (
+        MET.key,
+        "2024-11-18",
+        "Alexander Kozlov",
+        "Kim Jong Un",
+    )
+    assert_made_as_init_makes(view)
+    for evidence in view.evidence:
+        assert isinstance(evidence, Evidence)
+        assert_made_as_init_makes(evidence)
+    assert [e.start for e in view.evidence] == [10, None]
+
+
+def test_entities_that_differ_in_any_field_get_views_of_their_own() -> None:
+    renamed = dataclasses.replace(KOZLOV, name="A. Kozlov")
+    assert hash(renamed) == hash(KOZLOV)  # hashed by id
+    assert entity_view(renamed).name == "A. Kozlov"
+    assert entity_view(KOZLOV).name == "Alexander Kozlov"
