@@ -78,6 +78,22 @@ async def test_relation_pages_walk_every_relation_of_a_hub_once_in_key_order(
     assert len(keys) > 7 * 3  # several pages, or the test proves little
 
 
+async def test_relation_pages_walk_alike_when_the_key_is_not_asked_for(
+    corpus: GraphStore, client: httpx.AsyncClient
+) -> None:
+    # The cursor holds each relation's key, whether or not the query selects it.
+    without_key = RELATIONS_PAGE.replace(
+        "node { key }", "node { type date subject { id } object { id } }"
+    )
+    with_key = RELATIONS_PAGE.replace(
+        "node { key }", "node { key type date subject { id } object { id } }"
+    )
+    nodes, totals = await _walk(client, without_key, ["entity", "relationsConnection"], 7, id=HUB)
+    keyed, _ = await _walk(client, with_key, ["entity", "relationsConnection"], 7, id=HUB)
+    assert nodes == [{k: v for k, v in n.items() if k != "key"} for n in keyed]
+    assert len(nodes) == totals[0] > 7 * 3
+
+
 async def test_a_cursor_keeps_its_place_when_relations_are_added_before_it(
     corpus: GraphStore, client: httpx.AsyncClient
 ) -> None:
@@ -192,6 +208,18 @@ async def test_timeline_pages_walk_alike_when_the_date_is_not_asked_for(
     nodes, totals = await _walk(client, keys_only, ["timelineConnection"], 4, entity=HUB)
     with_dates, _ = await _walk(client, TIMELINE_PAGE, ["timelineConnection"], 4, entity=HUB)
     assert [n["key"] for n in nodes] == [n["key"] for n in with_dates]
+    assert len(nodes) == totals[0] > 4
+
+
+async def test_timeline_pages_walk_alike_when_neither_date_nor_key_is_asked_for(
+    corpus: GraphStore, client: httpx.AsyncClient
+) -> None:
+    ends_only = TIMELINE_PAGE.replace(
+        "node { key date subject { id } object { id } }", "node { subject { id } object { id } }"
+    )
+    nodes, totals = await _walk(client, ends_only, ["timelineConnection"], 4, entity=HUB)
+    whole, _ = await _walk(client, TIMELINE_PAGE, ["timelineConnection"], 4, entity=HUB)
+    assert nodes == [{"subject": n["subject"], "object": n["object"]} for n in whole]
     assert len(nodes) == totals[0] > 4
 
 

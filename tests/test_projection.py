@@ -65,7 +65,7 @@ def test_names_of_the_ends_and_evidence_texts_read_only_those() -> None:
             field("evidence", field("text")),
         ]
     )
-    assert chosen.relation == {"key", "status", "date", "evidence_texts"}
+    assert chosen.relation == {"status", "date", "evidence_texts"}
     assert chosen.ends == {"id", "type", "name"}
     assert not chosen.whole_ends
 
@@ -96,7 +96,7 @@ def test_a_path_ignores_the_fields_of_its_other_outcomes() -> None:
     )
     chosen = path_projection([field("__typename"), on_path, on_no_path])
     assert chosen != EVERYTHING
-    assert chosen.relation == {"key", "status"}
+    assert chosen.relation == {"status"}
 
 
 @pytest.mark.parametrize(
@@ -124,6 +124,22 @@ async def test_a_narrow_read_leaves_out_what_was_not_asked(seeded: GraphStore) -
     assert all(end.aliases == () for end in others.values())  # stored, but not read
     assert all(e.text and e.start is None for item in relations for e in item.relation.evidence)
     assert any(item.relation.evidence for item in relations)
+
+
+async def test_a_relations_key_is_read_only_when_asked_for(seeded: GraphStore) -> None:
+    without = await seeded.relations(
+        [TREATY], RelationFilter(projection=Projection.of(set(), set()))
+    )
+    keyed = Projection.of({"key"}, set())
+    with_key = await seeded.relations([TREATY], RelationFilter(projection=keyed))
+    assert without[TREATY]
+    assert all(item.relation.key == "" for item in without[TREATY])
+    keys = [item.relation.key for item in with_key[TREATY]]
+    assert all(
+        key.startswith(f"{item.relation.type}|")
+        for key, item in zip(keys, with_key[TREATY], strict=True)
+    )
+    assert len(set(keys)) == len(keys)
 
 
 async def test_ends_read_in_part_are_not_taken_for_the_entities(seeded: GraphStore) -> None:

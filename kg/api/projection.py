@@ -25,7 +25,7 @@ Selections = Sequence[Any]
 # GraphQL field -> the stored properties its answer reads.
 RELATION_READS: dict[str, tuple[str, ...]] = {
     "__typename": (),
-    "key": (),
+    "key": ("key",),
     "type": (),
     "status": (),
     "date": ("date",),

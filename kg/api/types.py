@@ -44,7 +44,6 @@ def _view(cls: type[V], **fields: Any) -> V:
     return view
 
 
-
 @strawberry.enum(description="Which way a relation points from the entity asked about.")
 class Direction(Enum):
     OUT = "OUT"

@@ -25,9 +25,12 @@ EVIDENCE_PROPERTIES = (
     "evidence_sentences",
 )  # fmt: skip
 ENTITY_PROPERTIES = ("id", "type", "name", "aliases", "wikidata", "description")
-# Always read: a relation's identity and status, an end's identity, label and name (the
-# domain objects require them), and with any evidence its texts (which say how many).
-_REQUIRED_RELATION = frozenset({"key", "status"})
+# Always read: a relation's status, an end's identity, label and name (the domain objects
+# require them), and with any evidence its texts (which say how many). A relation's key is
+# read when asked for, or when a page's cursor holds it: unread, the domain's key is "" (its
+# default). Reading it for nothing was 3% of the entity question's statement (a 60-character
+# string a relation; docs/performance.md, eighth round).
+_REQUIRED_RELATION = frozenset({"status"})
 _REQUIRED_END = frozenset({"id", "type", "name"})
 
 
@@ -48,7 +51,7 @@ class Projection:
             raise ValueError(f"unknown properties in a projection: {sorted(unknown)}")
         if not (self.relation >= _REQUIRED_RELATION and self.ends >= _REQUIRED_END):
             raise ValueError(
-                "a projection reads a relation's key and status, and an end's id, type and name"
+                "a projection reads a relation's status, and an end's id, type and name"
             )
         if self.relation & set(EVIDENCE_PROPERTIES) and "evidence_texts" not in self.relation:
             raise ValueError("a projection with evidence reads its texts")

@@ -431,6 +431,10 @@ class GraphStore:
         after: str | None,
     ) -> dict[str, Page[EntityRelation]]:
         """A page of each entity's relations, ordered by key, after the key `after`."""
+        # The positions hold each relation's key: it is read whether or not it was asked for.
+        relation_filter = replace(
+            relation_filter, projection=relation_filter.projection.reading("key")
+        )
         rows = await self._read(
             typed(pages.RELATION_PAGES, relation_filter),
             ids=list(entity_ids),
@@ -467,8 +471,9 @@ class GraphStore:
         """Dated relations of one entity (or between it and `other`), oldest first."""
         after_date, after_key = after if after else (None, None)
         query = pages.TIMELINE_BETWEEN_PAGE if relation_filter.other else pages.TIMELINE_PAGE
-        # The positions hold each relation's date: it is read whether or not it was asked for.
-        projection = relation_filter.projection.reading("date")
+        # The positions hold each relation's date and key: they are read whether or not they
+        # were asked for.
+        projection = relation_filter.projection.reading("date", "key")
         relation_filter = replace(relation_filter, projection=projection)
         query = typed(query, relation_filter)
         rows = await self._read(

@@ -90,7 +90,7 @@ def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, An
             "role": get("role"),
             "confidence": get("confidence"),
             "sources": tuple(get("sources") or ()),
-            "key": props["key"],
+            "key": get("key", ""),  # read only when asked for (kg.store.filters)
         },
     )
 
