@@ -254,9 +254,9 @@ def serve(
             log_level="info",
         )
     else:
-        from kg.api.app import create_app
+        from kg.api.app import create_served_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_served_app(settings), host=host, port=port, log_level="info")
 
 
 def _api_files(settings: Settings) -> tuple[Path, Path]:

@@ -21,6 +21,7 @@ the lifespan's end, which closes the driver.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -119,9 +120,12 @@ class KgGraphQL(GraphQL[Context, None]):
     ) -> ExecutionResult:
         async def execute() -> ExecutionResult:
             self._metrics.answers.labels("executed").inc()
-            return await super(KgGraphQL, self).execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
+            try:
+                return await super(KgGraphQL, self).execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+            finally:
+                context.loaders.release()
 
         answers, query = self._answers, request_data.query
         if answers is None or not query or request_data.extensions:
@@ -309,6 +313,24 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+# A request allocates some thousands of objects and, its reference cycles broken
+# (Loaders.release, kg.api.plain), frees nearly all of them by reference counting. At the
+# default threshold of 700 the collector still ran two or three times inside every request,
+# over the answer being built, and promoted it to older generations whose full collections
+# took 50 ms. At 10,000 a request ends first. The objects of start-up (the schema, the app)
+# are frozen: no collection scans them again (docs/performance.md, eighth round).
+SERVING_GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def create_served_app(settings: Settings) -> FastAPI:
+    """The app of a server process (`kg serve`): create_app, and the process's garbage
+    collector set for serving (SERVING_GC_THRESHOLDS)."""
+    app = create_app(settings)
+    gc.freeze()
+    gc.set_threshold(*SERVING_GC_THRESHOLDS)
+    return app
+
+
 def app_from_environment() -> FastAPI:
     """Factory for `uvicorn --factory kg.api.app:app_from_environment` (settings from the env)."""
-    return create_app(Settings())
+    return create_served_app(Settings())

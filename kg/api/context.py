@@ -7,10 +7,13 @@ entity. They live for one request, so nothing is cached across requests.
 
 from __future__ import annotations
 
+import functools
 import hmac
+import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from pydantic import SecretStr
 from strawberry.dataloader import DataLoader
@@ -46,21 +49,77 @@ class RelationPageKey:
     after: str | None
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _batch(
+    owner: Loaders, method: Callable[[Loaders, list[K]], Awaitable[list[V]]]
+) -> Callable[[list[K]], Awaitable[list[V]]]:
+    """`method` of `owner` as a DataLoader's batch function, holding `owner` weakly.
+
+    A bound method would close a reference cycle (Loaders -> DataLoader -> method -> Loaders),
+    and everything the loaders cached (a request's entities, relations and their evidence)
+    would wait for the cyclic collector instead of going when the request ends: about a
+    thousand objects a request, whose collections were most of the API's collector time
+    (docs/performance.md, eighth round)."""
+    ref = weakref.ref(owner)
+
+    async def load(keys: list[K]) -> list[V]:
+        loaders = ref()
+        if loaders is None:  # a DataLoader outliving its request: nothing may load for it
+            raise RuntimeError("the request that owned this DataLoader has ended")
+        return await method(loaders, keys)
+
+    return load
+
+
 class Loaders:
     """The DataLoaders of one request."""
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
-        self.entity = DataLoader[str, Entity | None](self._load_entities)
-        self.relations = DataLoader[RelationsKey, list[EntityRelation]](self._load_relations)
-        self.relation_pages = DataLoader[RelationPageKey, Page[EntityRelation]](
-            self._load_relation_pages
-        )
-        self.relation_counts = DataLoader[RelationsKey, int](self._load_relation_counts)
-        self.article = DataLoader[str, Article | None](self._load_articles)
-        self.sentences = DataLoader[str, list[Sentence]](self._load_sentences)
-        self.article_relations = DataLoader[str, list[EntityRelation]](self._load_article_relations)
-        self.neighbors = DataLoader[NeighborsKey, list[Neighbor]](self._load_neighbors)
+
+    # Each made when first used: a request uses one to three of them.
+    @functools.cached_property
+    def entity(self) -> DataLoader[str, Entity | None]:
+        return DataLoader(_batch(self, Loaders._load_entities))
+
+    @functools.cached_property
+    def relations(self) -> DataLoader[RelationsKey, list[EntityRelation]]:
+        return DataLoader(_batch(self, Loaders._load_relations))
+
+    @functools.cached_property
+    def relation_pages(self) -> DataLoader[RelationPageKey, Page[EntityRelation]]:
+        return DataLoader(_batch(self, Loaders._load_relation_pages))
+
+    @functools.cached_property
+    def relation_counts(self) -> DataLoader[RelationsKey, int]:
+        return DataLoader(_batch(self, Loaders._load_relation_counts))
+
+    @functools.cached_property
+    def article(self) -> DataLoader[str, Article | None]:
+        return DataLoader(_batch(self, Loaders._load_articles))
+
+    @functools.cached_property
+    def sentences(self) -> DataLoader[str, list[Sentence]]:
+        return DataLoader(_batch(self, Loaders._load_sentences))
+
+    @functools.cached_property
+    def article_relations(self) -> DataLoader[str, list[EntityRelation]]:
+        return DataLoader(_batch(self, Loaders._load_article_relations))
+
+    @functools.cached_property
+    def neighbors(self) -> DataLoader[NeighborsKey, list[Neighbor]]:
+        return DataLoader(_batch(self, Loaders._load_neighbors))
+
+    def release(self) -> None:
+        """Forget what was loaded, once the request's answer is made: graphql-core's executor
+        sits in reference cycles of its own and holds the context, so what the loaders cached
+        would otherwise wait for the cyclic collector (docs/performance.md, eighth round)."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
 
     def prime_entities(self, entities: Sequence[Entity]) -> None:
         """Entities that arrived with another answer need no query of their own."""

@@ -24,6 +24,7 @@ from types import CodeType
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     GraphQLAbstractType,
     GraphQLBoolean,
     GraphQLEnumType,
@@ -73,6 +74,15 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # As graphql-core's own collect_subfields memo: keyed on the identity of the field
         # list, which is kept alive beside its plan so that the id is not reused.
         self._plans: dict[tuple[str, int], tuple[FieldDetailsList, Complete | None]] = {}
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        response = super().build_response(data)
+        # graphql-core's executor is held in reference cycles of its own; the plans hold the
+        # answers they made (and the views they were made from), which would wait for the
+        # cyclic collector if they were not let go here, once the answer is complete.
+        if isinstance(response, ExecutionResult):
+            self._plans.clear()
+        return response
 
     def collect_and_execute_subfields(
         self,
@@ -297,7 +307,9 @@ class _Source:
     def function(self, text: str, name: str) -> Complete:
         namespace = dict(self.names)
         exec(_compiled(text), namespace)  # noqa: S102  # made from names only (see the class)
-        function: Complete = namespace[name]
+        # Out of its own globals: a function in the dict that is its __globals__ is a
+        # reference cycle, and the plan's answers would wait for the cyclic collector.
+        function: Complete = namespace.pop(name)
         return function
 
 
