@@ -21,6 +21,7 @@ the lifespan's end, which closes the driver.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -125,7 +126,10 @@ class KgGraphQL(GraphQL[Context, None]):
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
             finally:
-                context.loaders.release()
+                # At the loop's next turn: freeing what the loaders hold (a hundred relations
+                # with their evidence and ends) takes a fifth of a millisecond, which the
+                # answer need not wait for.
+                asyncio.get_running_loop().call_soon(context.loaders.release)
 
         answers, query = self._answers, request_data.query
         if answers is None or not query or request_data.extensions:

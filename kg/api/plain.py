@@ -15,6 +15,7 @@ so its answers and errors stay graphql-core's; tests/test_plain.py compares the 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import keyword
 import math
@@ -81,7 +82,11 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # answers they made (and the views they were made from), which would wait for the
         # cyclic collector if they were not let go here, once the answer is complete.
         if isinstance(response, ExecutionResult):
-            self._plans.clear()
+            plans, self._plans = self._plans, {}
+            try:  # freed at the loop's next turn: the answer need not wait for it
+                asyncio.get_running_loop().call_soon(plans.clear)
+            except RuntimeError:  # executed synchronously
+                plans.clear()
         return response
 
     def collect_and_execute_subfields(
