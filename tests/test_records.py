@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kg.domain import Entity, Evidence, Relation
-from kg.store.records import entity_from, relation_from
+from kg.store import EntityRelation
+from kg.store.records import entity_from, relation_from, stored
 
 KEY = "MET_WITH|alexander-kozlov|kim-jong-un|2024-11-18"
 TEXT = "Kozlov met Kim Jong Un on Monday."
@@ -115,3 +116,11 @@ def test_evidence_lists_of_different_lengths_are_refused_by_the_relations_key() 
     props = {**whole_relation_props(), "evidence_starts": [10]}
     with pytest.raises(ValueError, match="evidence lists differ in length: MET_WITH"):
         relation_from("MET_WITH", "alexander-kozlov", "kim-jong-un", props)
+
+
+def test_an_entitys_relation_filled_at_once_equals_the_one_its_constructor_makes() -> None:
+    kim = entity_from({"id": "kim-jong-un", "type": "Person", "name": "Kim Jong Un"})
+    kozlov = entity_from({"id": "alexander-kozlov", "type": "Person", "name": "Kozlov"})
+    met = relation_from("MET_WITH", kozlov.id, kim.id, {"key": KEY, "status": "reported"})
+    fields = {"entity_id": kim.id, "relation": met, "subject": kozlov, "object": kim}
+    assert_same(stored(EntityRelation, fields), EntityRelation(kim.id, met, kozlov, kim))

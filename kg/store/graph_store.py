@@ -354,7 +354,10 @@ class GraphStore:
         subject = GraphStore._end(item["subject"], seen)
         object_ = GraphStore._end(item["object"], seen)
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
-        return EntityRelation(owner, relation, subject, object_)
+        return records.stored(
+            EntityRelation,
+            {"entity_id": owner, "relation": relation, "subject": subject, "object": object_},
+        )
 
     @staticmethod
     def _end(props: dict[str, Any], seen: dict[str, Entity]) -> Entity:
@@ -373,7 +376,10 @@ class GraphStore:
         other = GraphStore._end(item["other"], seen)
         subject, object_ = (owner, other) if item["outgoing"] else (other, owner)
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
-        return EntityRelation(owner.id, relation, subject, object_)
+        return records.stored(
+            EntityRelation,
+            {"entity_id": owner.id, "relation": relation, "subject": subject, "object": object_},
+        )
 
     async def relations(
         self, entity_ids: Sequence[str], relation_filter: RelationFilter, limit: int = 100

@@ -4,7 +4,7 @@ The domain's frozen dataclasses set each field in `__init__` through `object.__s
 one call per field (eighteen for a Relation): for a 100-relation answer that was about a
 third of turning the statement's maps into domain objects (docs/performance.md, seventh
 round). The values here come from the graph kg wrote, so the objects are made by filling
-their `__dict__` with every field at once (`_stored`); tests/test_records.py holds each to
+their `__dict__` with every field at once (`stored`); tests/test_records.py holds each to
 be equal, field for field, to the one `__init__` makes.
 """
 
@@ -19,7 +19,7 @@ T = TypeVar("T")
 _new = object.__new__
 
 
-def _stored(cls: type[T], fields: dict[str, Any]) -> T:
+def stored(cls: type[T], fields: dict[str, Any]) -> T:
     """An instance of the frozen dataclass `cls` with these fields (every one of them)."""
     instance = _new(cls)
     instance.__dict__.update(fields)
@@ -28,7 +28,7 @@ def _stored(cls: type[T], fields: dict[str, Any]) -> T:
 
 def entity_from(props: dict[str, Any]) -> Entity:
     get = props.get
-    return _stored(
+    return stored(
         Entity,
         {
             "id": props["id"],
@@ -70,7 +70,7 @@ def _evidence(props: dict[str, Any]) -> tuple[Evidence, ...]:
 
 def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, Any]) -> Relation:
     get = props.get
-    return _stored(
+    return stored(
         Relation,
         {
             "type": rel_type,
