@@ -6,7 +6,8 @@ completion by type, about 15 to 20 µs a field here, which was most of a 100-rel
 answer's cost (docs/performance.md). Most of kg's objects are views whose fields are values
 copied from a domain object: Strawberry's "basic" fields, read with `getattr`. When every field
 selected on an object is basic, all the way down, this execution context builds the object's
-answer directly from a plan made once per request and selection. The fields are collected by
+answer directly from a plan made once per request and selection: a small generated Python
+function (`_Source`), compiled once per process. The fields are collected by
 graphql-core itself, so aliases, fragments, `__typename` and `@skip`/`@include` mean what
 they always do. Anything else (a field with a resolver, a type check that says no, a null where
 the schema promises a value, a value a scalar refuses) goes through graphql-core unchanged,
@@ -54,7 +55,6 @@ Complete = Callable[[Any], Any]
 """Turns a field's value into its place in the answer, or raises _Fallback."""
 
 _DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's own field
-_NO_INFO: Any = None  # the type checks kg's types get (Strawberry's, federation's) ignore it
 
 
 class _Fallback(Exception):
@@ -193,6 +193,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # isinstance check); it is asked here as graphql-core would, without resolve info.
         if object_type.is_type_of is not None:
             check = source.name(object_type.is_type_of, "is_type_of")
+            # No resolve info: the type checks of kg's types (Strawberry's, federation's)
+            # ignore it.
             lines.append(f"    if {check}(source, None) is not True:")
             lines.append("        raise _Fallback  # refused, or asked asynchronously")
         lines += reads
