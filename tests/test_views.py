@@ -8,29 +8,14 @@ from typing import Any
 
 from kg import domain
 from kg.api.types import Evidence, Relation, entity_view
+from kg.store.records import relation_from
+from tests.test_records import whole_relation_props
 
 KOZLOV = domain.Entity(
     "alexander-kozlov", "Person", "Alexander Kozlov", ("Kozlov",), "Q1", "minister"
 )
 KIM = domain.Entity("kim-jong-un", "Person", "Kim Jong Un")
-TEXT = "Kozlov met Kim Jong Un on Monday."
-MET = domain.Relation(
-    type="MET_WITH",
-    subject=KOZLOV.id,
-    object=KIM.id,
-    status="reported",
-    evidence=(domain.Evidence(TEXT, 10, 43, "article-1", 0), domain.Evidence(TEXT)),
-    date="2024-11-18",
-    date_text="on Monday",
-    quantity=2.0,
-    quantity_qualifier="about",
-    topics=("trade",),
-    claim="a claim",
-    as_="a label",
-    role="minister",
-    confidence=0.9,
-    key="MET_WITH|alexander-kozlov|kim-jong-un|2024-11-18",
-)
+MET = relation_from("MET_WITH", KOZLOV.id, KIM.id, whole_relation_props())
 
 
 def assert_made_as_init_makes(view: Any) -> None:
@@ -62,7 +47,7 @@ def test_a_relation_view_and_its_evidence_are_the_ones_their_constructors_make()
     for evidence in view.evidence:
         assert isinstance(evidence, Evidence)
         assert_made_as_init_makes(evidence)
-    assert [e.start for e in view.evidence] == [10, None]
+    assert [e.start for e in view.evidence] == [10, 20]
 
 
 def test_entities_that_differ_in_any_field_get_views_of_their_own() -> None:
