@@ -8,7 +8,22 @@ These are plain frozen dataclasses; the store returns them, the GraphQL types wr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_new = object.__new__
+
+
+def filled(cls: type[T], fields: dict[str, Any]) -> T:
+    """An instance of the dataclass `cls` holding these fields (every one of them), made
+    without its `__init__`. A frozen dataclass's `__init__` calls `object.__setattr__` once
+    per field, eighteen for a Relation; the store and the API make hundreds of objects an
+    answer from values that are already right (docs/performance.md, seventh and eighth
+    rounds). tests/test_records.py and tests/test_views.py hold what it makes equal to what
+    `__init__` makes."""
+    instance = _new(cls)
+    instance.__dict__.update(fields)
+    return instance
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from kg.domain import Entity, Evidence, Relation
+from kg.domain import Entity, Evidence, Relation, filled
 from kg.store import EntityRelation
-from kg.store.records import entity_from, relation_from, stored
+from kg.store.records import entity_from, relation_from
 
 KEY = "MET_WITH|alexander-kozlov|kim-jong-un|2024-11-18"
 TEXT = "Kozlov met Kim Jong Un on Monday."
@@ -123,4 +123,4 @@ def test_an_entitys_relation_filled_at_once_equals_the_one_its_constructor_makes
     kozlov = entity_from({"id": "alexander-kozlov", "type": "Person", "name": "Kozlov"})
     met = relation_from("MET_WITH", kozlov.id, kim.id, {"key": KEY, "status": "reported"})
     fields = {"entity_id": kim.id, "relation": met, "subject": kozlov, "object": kim}
-    assert_same(stored(EntityRelation, fields), EntityRelation(kim.id, met, kozlov, kim))
+    assert_same(filled(EntityRelation, fields), EntityRelation(kim.id, met, kozlov, kim))

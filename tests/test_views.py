@@ -1,4 +1,4 @@
-"""The API's views, made without `__init__` (kg.api.types._view), are the objects `__init__`
+"""The API's views, made without `__init__` (kg.domain.filled), are the objects `__init__`
 makes: the same fields, and no field left unset."""
 
 from __future__ import annotations

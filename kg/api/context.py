@@ -7,13 +7,12 @@ entity. They live for one request, so nothing is cached across requests.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Generic, TypeVar, overload
 
 from pydantic import SecretStr
 from strawberry.dataloader import DataLoader
@@ -74,44 +73,37 @@ def _batch(
     return load
 
 
+class _Lazy(Generic[K, V]):
+    """A DataLoader of the request's Loaders, made when first asked for (a request uses one
+    to three of its eight), with that Loaders' `method` as its batch function (_batch)."""
+
+    def __init__(self, method: Callable[[Loaders, list[K]], Awaitable[list[V]]]) -> None:
+        self._method = method
+        self._name = ""
+
+    def __set_name__(self, owner: type[Loaders], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, loaders: None, owner: type[Loaders]) -> _Lazy[K, V]: ...
+    @overload
+    def __get__(self, loaders: Loaders, owner: type[Loaders]) -> DataLoader[K, V]: ...
+    def __get__(
+        self, loaders: Loaders | None, owner: type[Loaders]
+    ) -> _Lazy[K, V] | DataLoader[K, V]:
+        if loaders is None:
+            return self
+        loader = DataLoader(_batch(loaders, self._method))
+        # Kept in the instance's __dict__, which later reads find before this descriptor.
+        loaders.__dict__[self._name] = loader
+        return loader
+
+
 class Loaders:
     """The DataLoaders of one request."""
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
-
-    # Each made when first used: a request uses one to three of them.
-    @functools.cached_property
-    def entity(self) -> DataLoader[str, Entity | None]:
-        return DataLoader(_batch(self, Loaders._load_entities))
-
-    @functools.cached_property
-    def relations(self) -> DataLoader[RelationsKey, list[EntityRelation]]:
-        return DataLoader(_batch(self, Loaders._load_relations))
-
-    @functools.cached_property
-    def relation_pages(self) -> DataLoader[RelationPageKey, Page[EntityRelation]]:
-        return DataLoader(_batch(self, Loaders._load_relation_pages))
-
-    @functools.cached_property
-    def relation_counts(self) -> DataLoader[RelationsKey, int]:
-        return DataLoader(_batch(self, Loaders._load_relation_counts))
-
-    @functools.cached_property
-    def article(self) -> DataLoader[str, Article | None]:
-        return DataLoader(_batch(self, Loaders._load_articles))
-
-    @functools.cached_property
-    def sentences(self) -> DataLoader[str, list[Sentence]]:
-        return DataLoader(_batch(self, Loaders._load_sentences))
-
-    @functools.cached_property
-    def article_relations(self) -> DataLoader[str, list[EntityRelation]]:
-        return DataLoader(_batch(self, Loaders._load_article_relations))
-
-    @functools.cached_property
-    def neighbors(self) -> DataLoader[NeighborsKey, list[Neighbor]]:
-        return DataLoader(_batch(self, Loaders._load_neighbors))
 
     def release(self) -> None:
         """Forget what was loaded, once the request's answer is made: graphql-core's executor
@@ -195,6 +187,16 @@ class Loaders:
             for item in relations:
                 self.prime_entities((item.subject, item.object))
         return [found.get(article_id, []) for article_id in ids]
+
+    # The request's DataLoaders, declared after the methods that batch their loads.
+    entity = _Lazy(_load_entities)
+    relations = _Lazy(_load_relations)
+    relation_pages = _Lazy(_load_relation_pages)
+    relation_counts = _Lazy(_load_relation_counts)
+    article = _Lazy(_load_articles)
+    sentences = _Lazy(_load_sentences)
+    article_relations = _Lazy(_load_article_relations)
+    neighbors = _Lazy(_load_neighbors)
 
 
 def _counted(relation_filter: RelationFilter) -> RelationFilter:

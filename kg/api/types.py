@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -14,6 +14,7 @@ from strawberry.types import Info
 from kg import domain
 from kg.api.context import Context, NeighborsKey, RelationPageKey, RelationsKey
 from kg.api.projection import connection_projection, relation_projection, selected
+from kg.domain import filled
 from kg.ontology import EntityType as _EntityType
 from kg.ontology import RelationType as _RelationType
 from kg.ontology import Status as _Status
@@ -30,18 +31,6 @@ RelationType = strawberry.enum(_RelationType, name="RelationType", description="
 Status = strawberry.enum(_Status, name="Status", description="How firmly the article states it.")
 
 KgInfo = Info[Context, None]
-V = TypeVar("V")
-_new = object.__new__
-
-
-def _view(cls: type[V], **fields: Any) -> V:
-    """The view `cls(**fields)`, every field given, without the dataclass's `__init__`: a
-    100-relation answer makes 300 views, and filling each one's `__dict__` at once costs a
-    sixth less (docs/performance.md, eighth round). tests/test_views.py holds each to be equal
-    to the one `__init__` makes."""
-    view = _new(cls)
-    view.__dict__.update(fields)
-    return view
 
 
 @strawberry.enum(description="Which way a relation points from the entity asked about.")
@@ -253,15 +242,17 @@ _STATUS_MEMBERS = {member.value: member for member in _Status}
 def entity_view(entity: domain.Entity) -> Entity:
     """The GraphQL object of an entity: `Person` for a :Person. Views are never changed once
     made, so equal entities share one (a hub is an end of most of its relations)."""
-    return _view(
+    return filled(
         ENTITY_TYPES[entity.type],
-        entity=entity,
-        id=strawberry.ID(entity.id),
-        type=_ENTITY_TYPE_MEMBERS[entity.type],
-        name=entity.name,
-        aliases=list(entity.aliases),
-        wikidata=entity.wikidata,
-        description=entity.description,
+        {
+            "entity": entity,
+            "id": strawberry.ID(entity.id),
+            "type": _ENTITY_TYPE_MEMBERS[entity.type],
+            "name": entity.name,
+            "aliases": list(entity.aliases),
+            "wikidata": entity.wikidata,
+            "description": entity.description,
+        },
     )
 
 
@@ -285,13 +276,15 @@ class Evidence:
 
     @classmethod
     def of(cls, evidence: domain.Evidence) -> Evidence:
-        return _view(
+        return filled(
             cls,
-            evidence=evidence,
-            text=evidence.text,
-            start=evidence.start,
-            end=evidence.end,
-            sentence_index=evidence.sentence_index,
+            {
+                "evidence": evidence,
+                "text": evidence.text,
+                "start": evidence.start,
+                "end": evidence.end,
+                "sentence_index": evidence.sentence_index,
+            },
         )
 
     @strawberry.field
@@ -362,24 +355,26 @@ class Relation:
         cls, relation: domain.Relation, subject: domain.Entity, object_: domain.Entity
     ) -> Relation:
         """The view of a relation whose two ends are these entities."""
-        return _view(
+        return filled(
             cls,
-            relation=relation,
-            key=relation.key,
-            type=_RELATION_TYPE_MEMBERS[relation.type],
-            subject=entity_view(subject),
-            object=entity_view(object_),
-            status=_STATUS_MEMBERS[relation.status],
-            date=relation.date,
-            date_text=relation.date_text,
-            quantity=relation.quantity,
-            quantity_qualifier=relation.quantity_qualifier,
-            claim=relation.claim,
-            as_=relation.as_,
-            role=relation.role,
-            topics=list(relation.topics),
-            confidence=relation.confidence,
-            evidence=[Evidence.of(e) for e in relation.evidence],
+            {
+                "relation": relation,
+                "key": relation.key,
+                "type": _RELATION_TYPE_MEMBERS[relation.type],
+                "subject": entity_view(subject),
+                "object": entity_view(object_),
+                "status": _STATUS_MEMBERS[relation.status],
+                "date": relation.date,
+                "date_text": relation.date_text,
+                "quantity": relation.quantity,
+                "quantity_qualifier": relation.quantity_qualifier,
+                "claim": relation.claim,
+                "as_": relation.as_,
+                "role": relation.role,
+                "topics": list(relation.topics),
+                "confidence": relation.confidence,
+                "evidence": [Evidence.of(e) for e in relation.evidence],
+            },
         )
 
 

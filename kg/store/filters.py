@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kg.ontology import relation_rules, relation_types
@@ -65,9 +65,9 @@ class Projection:
 
     def reading(self, *relation_properties: str) -> Projection:
         """This projection, reading these properties of each relation as well."""
-        if set(relation_properties) <= self.relation:
+        if self.relation.issuperset(relation_properties):
             return self
-        return Projection.of(set(self.relation | set(relation_properties)), set(self.ends))
+        return Projection.of(set(self.relation).union(relation_properties), set(self.ends))
 
     @property
     def whole_ends(self) -> bool:
@@ -91,6 +91,10 @@ class RelationFilter:
     projection: Projection = EVERYTHING
     """What of each relation is read: most of a relation's bytes are its evidence, which the
     caller may not have asked for, and a relation's ends are often asked for by name only."""
+
+    def reading(self, *relation_properties: str) -> RelationFilter:
+        """This filter, its projection reading these properties of each relation as well."""
+        return replace(self, projection=self.projection.reading(*relation_properties))
 
     def params(self) -> dict[str, Any]:
         return {

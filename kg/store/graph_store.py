@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, Query
@@ -25,6 +25,7 @@ from kg.domain import (
     Sentence,
     WriteSummary,
     date_bounds,
+    filled,
 )
 from kg.ontology import relation_types
 from kg.store import pages, records
@@ -354,7 +355,7 @@ class GraphStore:
         subject = GraphStore._end(item["subject"], seen)
         object_ = GraphStore._end(item["object"], seen)
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
-        return records.stored(
+        return filled(
             EntityRelation,
             {"entity_id": owner, "relation": relation, "subject": subject, "object": object_},
         )
@@ -376,7 +377,7 @@ class GraphStore:
         other = GraphStore._end(item["other"], seen)
         subject, object_ = (owner, other) if item["outgoing"] else (other, owner)
         relation = records.relation_from(item["type"], subject.id, object_.id, item["props"])
-        return records.stored(
+        return filled(
             EntityRelation,
             {"entity_id": owner.id, "relation": relation, "subject": subject, "object": object_},
         )
@@ -438,9 +439,7 @@ class GraphStore:
     ) -> dict[str, Page[EntityRelation]]:
         """A page of each entity's relations, ordered by key, after the key `after`."""
         # The positions hold each relation's key: it is read whether or not it was asked for.
-        relation_filter = replace(
-            relation_filter, projection=relation_filter.projection.reading("key")
-        )
+        relation_filter = relation_filter.reading("key")
         rows = await self._read(
             typed(pages.RELATION_PAGES, relation_filter),
             ids=list(entity_ids),
@@ -479,8 +478,7 @@ class GraphStore:
         query = pages.TIMELINE_BETWEEN_PAGE if relation_filter.other else pages.TIMELINE_PAGE
         # The positions hold each relation's date and key: they are read whether or not they
         # were asked for.
-        projection = relation_filter.projection.reading("date", "key")
-        relation_filter = replace(relation_filter, projection=projection)
+        relation_filter = relation_filter.reading("date", "key")
         query = typed(query, relation_filter)
         rows = await self._read(
             query,

@@ -1,34 +1,21 @@
 """Neo4j values -> domain objects. Only the store uses these; callers never see records.
 
-The domain's frozen dataclasses set each field in `__init__` through `object.__setattr__`,
-one call per field (eighteen for a Relation): for a 100-relation answer that was about a
-third of turning the statement's maps into domain objects (docs/performance.md, seventh
-round). The values here come from the graph kg wrote, so the objects are made by filling
-their `__dict__` with every field at once (`stored`); tests/test_records.py holds each to
-be equal, field for field, to the one `__init__` makes.
+The values here come from the graph kg wrote, so the objects are made by filling their
+fields at once (kg.domain.filled), not through the frozen dataclasses' `__init__`: that was
+about a third of turning a 100-relation answer into domain objects (docs/performance.md,
+seventh round).
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from kg.domain import Article, Entity, Evidence, Relation, Sentence
-
-T = TypeVar("T")
-
-_new = object.__new__
-
-
-def stored(cls: type[T], fields: dict[str, Any]) -> T:
-    """An instance of the frozen dataclass `cls` with these fields (every one of them)."""
-    instance = _new(cls)
-    instance.__dict__.update(fields)
-    return instance
+from kg.domain import Article, Entity, Evidence, Relation, Sentence, filled
 
 
 def entity_from(props: dict[str, Any]) -> Entity:
     get = props.get
-    return stored(
+    return filled(
         Entity,
         {
             "id": props["id"],
@@ -56,21 +43,20 @@ def _evidence(props: dict[str, Any]) -> tuple[Evidence, ...]:
             raise ValueError(f"a relation's evidence lists differ in length: {get('key')}")
     made = []
     for i, text in enumerate(texts):
-        evidence = _new(Evidence)
-        evidence.__dict__.update(
-            text=text,
-            start=starts[i] if starts is not None else None,
-            end=ends[i] if ends is not None else None,
-            article_id=articles[i] if articles is not None else None,
-            sentence_index=sentences[i] if sentences is not None else None,
-        )
-        made.append(evidence)
+        fields = {
+            "text": text,
+            "start": starts[i] if starts is not None else None,
+            "end": ends[i] if ends is not None else None,
+            "article_id": articles[i] if articles is not None else None,
+            "sentence_index": sentences[i] if sentences is not None else None,
+        }
+        made.append(filled(Evidence, fields))
     return tuple(made)
 
 
 def relation_from(rel_type: str, subject: str, object_: str, props: dict[str, Any]) -> Relation:
     get = props.get
-    return stored(
+    return filled(
         Relation,
         {
             "type": rel_type,
