@@ -18,7 +18,7 @@ from graphql import GraphQLEnumType, GraphQLScalarType
 
 from kg.api.context import Context
 from kg.api.federation import federated_schema
-from kg.api.plain import PlainFieldsExecutionContext, _Fallback, _leaf
+from kg.api.plain import PlainFieldsExecutionContext, _Fallback, _leaf, read_field
 from kg.api.schema import Mutation, Query, Subscription, build_schema
 from kg.api.types import ENTITY_TYPES
 from kg.config import Settings
@@ -193,3 +193,9 @@ def test_a_leaf_answers_what_graphql_cores_serializer_answers(
         except _Fallback:
             answered = _Fallback
         assert (answered, type(answered)) == (expected, type(expected)), f"{type_name} {value!r}"
+
+
+@pytest.mark.parametrize("path", ["relation..date", "relation.class", "relation.date-text", ""])
+def test_a_read_fields_path_must_be_attribute_names_joined_by_dots(path: str) -> None:
+    with pytest.raises(ValueError, match="attribute names joined by dots"):
+        read_field(path)

@@ -1,5 +1,5 @@
 """The API's views, made without `__init__` (kg.domain.filled), are the objects `__init__`
-makes: the same fields, and no field left unset."""
+makes: the same fields, and no field left unset; a relation's view reads its domain object."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from kg import domain
-from kg.api.types import Evidence, Relation, entity_view
+from kg.api.types import Relation, RelationType, Status, entity_view
 from kg.store.records import relation_from
 from tests.test_records import whole_relation_props
 
@@ -35,19 +35,37 @@ def test_an_entity_view_is_the_one_its_constructor_makes() -> None:
     assert_made_as_init_makes(view)
 
 
-def test_a_relation_view_and_its_evidence_are_the_ones_their_constructors_make() -> None:
+def test_a_relation_view_holds_its_domain_relation_and_the_views_of_its_ends() -> None:
     view = Relation.between(MET, KOZLOV, KIM)
-    assert (view.key, view.date, view.subject.name, view.object.name) == (
-        MET.key,
-        "2024-11-18",
-        "Alexander Kozlov",
-        "Kim Jong Un",
-    )
+    assert view.relation is MET
+    assert (view.subject, view.object) == (entity_view(KOZLOV), entity_view(KIM))
     assert_made_as_init_makes(view)
-    for evidence in view.evidence:
-        assert isinstance(evidence, Evidence)
-        assert_made_as_init_makes(evidence)
-    assert [e.start for e in view.evidence] == [10, 20]
+
+
+def test_a_relation_view_answers_its_fields_from_the_domain_relation() -> None:
+    view = Relation.between(MET, KOZLOV, KIM)
+    fields = {f.python_name: f for f in Relation.__strawberry_definition__.fields}
+
+    def answer(name: str) -> Any:  # as graphql-core answers it: the field's resolver
+        resolver = fields[name].base_resolver
+        assert resolver is not None
+        return resolver.wrapped_func(view)
+
+    names = ("key", "type", "status", "date", "date_text", "quantity", "role", "as_")
+    answered = {name: answer(name) for name in names}
+    assert answered == {
+        "key": MET.key,
+        "type": RelationType.MET_WITH,
+        "status": Status.reported,
+        "date": "2024-11-18",
+        "date_text": "on Monday",
+        "quantity": 2.0,
+        "role": MET.role,
+        "as_": "a label",
+    }
+    evidence = answer("evidence")
+    assert evidence is MET.evidence  # answered as the domain's own (types.Evidence)
+    assert [e.start for e in evidence] == [10, 20]
 
 
 def test_entities_that_differ_in_any_field_get_views_of_their_own() -> None:

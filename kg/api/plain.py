@@ -3,9 +3,10 @@ per-field machinery.
 
 graphql-core executes each field of each object on its own: resolve info, resolver call,
 completion by type, about 15 to 20 µs a field here, which was most of a 100-relation
-answer's cost (docs/performance.md). Most of kg's objects are views whose fields are values
-copied from a domain object: Strawberry's "basic" fields, read with `getattr`. When every field
-selected on an object is basic, all the way down, this execution context builds the object's
+answer's cost (docs/performance.md). Most of kg's fields are plain reads: Strawberry's
+"basic" fields, read with `getattr`, and fields made by `read_field`, whose resolver only reads
+an attribute path of the view's domain object. When every field selected on an object is
+such a read, all the way down, this execution context builds the object's
 answer directly from a plan made once per request and selection: a small generated Python
 function (`_Source`), compiled once per process. The fields are collected by
 graphql-core itself, so aliases, fragments, `__typename` and `@skip`/`@include` mean what
@@ -25,6 +26,7 @@ from enum import Enum
 from types import CodeType
 from typing import Any
 
+import strawberry
 from graphql import (
     ExecutionResult,
     GraphQLAbstractType,
@@ -55,6 +57,31 @@ Complete = Callable[[Any], Any]
 """Turns a field's value into its place in the answer, or raises _Fallback."""
 
 _DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's own field
+
+
+_READS = "_kg_reads"  # where read_field marks its resolver with what it reads
+_Read = tuple[tuple[str, ...], Callable[[Any], Any] | None]
+
+
+def read_field(path: str, convert: Callable[[Any], Any] | None = None, **options: Any) -> Any:
+    """A Strawberry field whose value is an attribute of the object's domain object, read
+    along `path` ("relation.date") and passed through `convert` if given: a view that reads
+    its domain object instead of copying it. graphql-core calls the resolver made here; a
+    plan reads the path itself, as it reads a plain field (no call per field). `options` are
+    strawberry.field's (description, name, ...)."""
+    names = tuple(path.split("."))
+    if not all(name.isidentifier() and not keyword.iskeyword(name) for name in names):
+        raise ValueError(f"a read_field path is attribute names joined by dots, not {path!r}")
+
+    def resolve(root: Any) -> Any:
+        value = root
+        for name in names:
+            value = getattr(value, name)
+        return value if convert is None else convert(value)
+
+    resolve.__name__ = resolve.__qualname__ = f"read_{names[-1]}"
+    setattr(resolve, _READS, (names, convert))
+    return strawberry.field(resolver=resolve, **options)
 
 
 class _Fallback(Exception):
@@ -173,20 +200,31 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 entries.append(f"{response_key!r}: {object_type.name!r}")
                 continue
             field = object_type.fields.get(name)
-            if field is None or not getattr(field.resolve, "_is_default", False):
-                return None  # a resolver (or no such field): graphql-core's to run
-            definition = (field.extensions or {}).get(_DEFINITION)
-            if not isinstance(definition, StrawberryField):
+            definition = (field.extensions or {}).get(_DEFINITION) if field else None
+            if field is None or not isinstance(definition, StrawberryField):
                 return None
+            path: tuple[str, ...]
+            if getattr(field.resolve, "_is_default", False):
+                path, convert = (definition.python_name,), None
+            else:  # a resolver: graphql-core's to run, unless it only reads (`read_field`)
+                marked = getattr(definition.base_resolver, "wrapped_func", None)
+                found: _Read | None = getattr(marked, _READS, None)
+                if found is None:
+                    return None
+                path, convert = found
             value = f"v{len(reads)}"
             expression = self._expression(field.type, field_details, value, source)
             if expression is None:
                 return None
-            attr = definition.python_name
-            if attr.isidentifier() and not keyword.iskeyword(attr):
-                reads.append(f"    {value} = source.{attr}")
-            else:
-                reads.append(f"    {value} = getattr(source, {attr!r})")
+            read = "source"
+            for attr in path:
+                if attr.isidentifier() and not keyword.iskeyword(attr):
+                    read += f".{attr}"
+                else:
+                    read = f"getattr({read}, {attr!r})"
+            if convert is not None:
+                read = f"{source.name(convert, 'convert')}({read})"
+            reads.append(f"    {value} = {read}")
             entries.append(f"{response_key!r}: {expression}")
         lines = ["def run(source):"]
         # Strawberry gives each type that implements an interface an `is_type_of` (an

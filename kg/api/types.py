@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from kg import domain
 from kg.api.context import Context, NeighborsKey, RelationPageKey, RelationsKey
+from kg.api.plain import read_field
 from kg.api.projection import connection_projection, relation_projection, selected
 from kg.domain import filled
 from kg.ontology import EntityType as _EntityType
@@ -262,9 +263,17 @@ class Neighbor:
     distance: int
 
 
+async def _evidence_article(root: domain.Evidence, info: KgInfo) -> Article | None:
+    if root.article_id is None:
+        return None
+    found = await info.context.loaders.article.load(root.article_id)
+    return Article.of(found) if found else None
+
+
 @strawberry.type(description="The verbatim sentence of an article that states a relation.")
 class Evidence:
-    evidence: strawberry.Private[domain.Evidence]
+    # Answered straight from the domain object (kg.domain.Evidence), whose fields these are
+    # by the same names: a relation's evidence needs no view of its own.
     text: str = strawberry.field(description="The sentence, verbatim.")
     start: int | None = strawberry.field(
         description="Character offset into the article's stored text."
@@ -273,26 +282,7 @@ class Evidence:
         description="End offset (exclusive): article.text[start:end] == text."
     )
     sentence_index: int | None = strawberry.field()
-
-    @classmethod
-    def of(cls, evidence: domain.Evidence) -> Evidence:
-        return filled(
-            cls,
-            {
-                "evidence": evidence,
-                "text": evidence.text,
-                "start": evidence.start,
-                "end": evidence.end,
-                "sentence_index": evidence.sentence_index,
-            },
-        )
-
-    @strawberry.field
-    async def article(self, info: KgInfo) -> Article | None:
-        if self.evidence.article_id is None:
-            return None
-        found = await info.context.loaders.article.load(self.evidence.article_id)
-        return Article.of(found) if found else None
+    article: Article | None = strawberry.field(resolver=_evidence_article)
 
 
 async def _relation_place(root: Relation, info: KgInfo) -> Entity | None:
@@ -314,33 +304,43 @@ async def _relation_sources(root: Relation, info: KgInfo) -> list[Article]:
 
 @strawberry.type(description="A fact: subject, type, object, with qualifiers and evidence.")
 class Relation:
-    # Plain values copied by `of` (see Entity); both ends come with the relation from the
-    # store, so resolving them is not a query. Only fields that load something have resolvers.
+    # A view that reads its domain object rather than copying it (read_field): a relation
+    # list is most of an answer, and kg.api.plain completes these fields without calls. The
+    # two ends come with the relation from the store, so resolving them is not a query;
+    # only fields that load something have resolvers of their own.
     relation: strawberry.Private[domain.Relation]
-    key: str = strawberry.field(description="The identity: type|subject|object|date.")
-    type: RelationType = strawberry.field()  # type: ignore[valid-type]  # ontology enum
+    key: str = read_field("relation.key", description="The identity: type|subject|object|date.")
+    type: RelationType = read_field("relation.type", _RELATION_TYPE_MEMBERS.__getitem__)  # type: ignore[valid-type]  # ontology enum
     subject: Entity = strawberry.field()
     object: Entity = strawberry.field()
-    status: Status = strawberry.field()  # type: ignore[valid-type]  # ontology enum
-    date: str | None = strawberry.field(description="ISO date, partial (2024-06) or a range (a/b).")
-    date_text: str | None = strawberry.field(description="The words the date came from.")
+    status: Status = read_field("relation.status", _STATUS_MEMBERS.__getitem__)  # type: ignore[valid-type]  # ontology enum
+    date: str | None = read_field(
+        "relation.date", description="ISO date, partial (2024-06) or a range (a/b)."
+    )
+    date_text: str | None = read_field(
+        "relation.date_text", description="The words the date came from."
+    )
     place: Entity | None = strawberry.field(
         resolver=_relation_place, description="Where it happened."
     )
-    quantity: float | None = strawberry.field()
-    quantity_qualifier: str | None = strawberry.field(description="over, about, at least, up to")
-    claim: str | None = strawberry.field(description="What is alleged (ACCUSED).")
-    as_: str | None = strawberry.field(name="as", description="The label given (DESIGNATED).")
-    role: str | None = strawberry.field(
-        description="The office held (OFFICIAL_OF, HEADS, MEMBER_OF)."
+    quantity: float | None = read_field("relation.quantity")
+    quantity_qualifier: str | None = read_field(
+        "relation.quantity_qualifier", description="over, about, at least, up to"
     )
-    topics: list[str] = strawberry.field()
-    confidence: float | None = strawberry.field()
+    claim: str | None = read_field("relation.claim", description="What is alleged (ACCUSED).")
+    as_: str | None = read_field(
+        "relation.as_", name="as", description="The label given (DESIGNATED)."
+    )
+    role: str | None = read_field(
+        "relation.role", description="The office held (OFFICIAL_OF, HEADS, MEMBER_OF)."
+    )
+    topics: list[str] = read_field("relation.topics")  # a tuple: GraphQL lists take any
+    confidence: float | None = read_field("relation.confidence")
     attributed_to: list[Entity] = strawberry.field(
         resolver=_relation_attributed_to, description="Who says so."
     )
-    evidence: list[Evidence] = strawberry.field(
-        description="Every sentence, in every article, that states it."
+    evidence: list[Evidence] = read_field(  # domain.Evidence objects (see Evidence)
+        "relation.evidence", description="Every sentence, in every article, that states it."
     )
     sources: list[Article] = strawberry.field(
         resolver=_relation_sources, description="Every article that states it."
@@ -357,24 +357,7 @@ class Relation:
         """The view of a relation whose two ends are these entities."""
         return filled(
             cls,
-            {
-                "relation": relation,
-                "key": relation.key,
-                "type": _RELATION_TYPE_MEMBERS[relation.type],
-                "subject": entity_view(subject),
-                "object": entity_view(object_),
-                "status": _STATUS_MEMBERS[relation.status],
-                "date": relation.date,
-                "date_text": relation.date_text,
-                "quantity": relation.quantity,
-                "quantity_qualifier": relation.quantity_qualifier,
-                "claim": relation.claim,
-                "as_": relation.as_,
-                "role": relation.role,
-                "topics": list(relation.topics),
-                "confidence": relation.confidence,
-                "evidence": [Evidence.of(e) for e in relation.evidence],
-            },
+            {"relation": relation, "subject": entity_view(subject), "object": entity_view(object_)},
         )
 
 
