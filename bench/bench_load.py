@@ -5,7 +5,7 @@ naive writer one transaction per article, kg's writer --batch-size articles per 
 (as `kg load` does). The sample is one full batch by default (500 articles), each writer's
 own unit of work: 500 transactions against one. (A 200-article sample, a partial batch, gave
 ratios from 17.7x to 28x between runs: one commit weighed on it.) Prints relations per
-second for each (the batched side the median of three writes), their ratio, the time for
+second for each (the batched side the median of five writes), their ratio, the time for
 the whole size with the batched writer, and the loader's peak memory. Uses the Neo4j that
 NEO4J_URI / NEO4J_PASSWORD name (`make bench` starts a dedicated one): it EMPTIES it.
 
@@ -35,8 +35,8 @@ from kg.domain import ArticleGraph
 from kg.store import GraphStore, article_batches, create_driver
 
 BATCH_SIZE = 500  # articles per transaction: about 5,000 relations with their evidence
-BATCHED_WARMUPS = 2  # unmeasured writes of the sample first: Neo4j's JIT still compiles after one
-BATCHED_REPEATS = 3  # the batched side's time is the median of this many writes of the sample
+BATCHED_WARMUPS = 4  # unmeasured writes of the sample first: Neo4j's JIT still compiles after two
+BATCHED_REPEATS = 5  # the batched side's time is the median of this many writes of the sample
 
 
 async def _empty(driver: AsyncDriver, database: str) -> None:
@@ -89,14 +89,16 @@ async def run(
         await _empty(driver, settings.neo4j_database)
         naive_s = await _naive(driver, settings.neo4j_database, sample)
         await _empty(driver, settings.neo4j_database)
-        # On a fresh server the write after the first still ran 10 to 25% slower than later
-        # ones (the server warming up on the batched statements), so two unmeasured writes.
+        # On a fresh server the batched writes slow down for a while: 20.0, 4.2, 3.0, 2.3,
+        # 2.6, 2.4 s, then 1.7 to 2.4 s (100k sample, docs/performance.md, ninth round).
+        # Measured after two, the sample ran at 2,250 relations/s where the whole 100k load,
+        # 200 batches into a growing graph, averaged 2,489: so four unmeasured writes.
         for _ in range(BATCHED_WARMUPS):
             await _batched(store, sample, batch_size)
             await _empty(driver, settings.neo4j_database)
         # The batched side is one transaction of a few seconds, so one pause of the machine
         # moves it by a large share (the ratio ran from 18.7x to 24.2x between runs of the
-        # same code): the median of three. The naive side, 500 transactions, averages itself.
+        # same code): the median of five. The naive side, 500 transactions, averages itself.
         batched_s = []
         for _ in range(BATCHED_REPEATS):
             started = time.perf_counter()
