@@ -199,3 +199,8 @@ def test_a_leaf_answers_what_graphql_cores_serializer_answers(
 def test_a_read_fields_path_must_be_attribute_names_joined_by_dots(path: str) -> None:
     with pytest.raises(ValueError, match="attribute names joined by dots"):
         read_field(path)
+
+
+def test_a_read_field_refuses_what_its_plans_would_skip() -> None:
+    with pytest.raises(ValueError, match="no permission_classes"):
+        read_field("relation.date", permission_classes=[])

@@ -72,6 +72,9 @@ def read_field(path: str, convert: Callable[[Any], Any] | None = None, **options
     names = tuple(path.split("."))
     if not all(name.isidentifier() and not keyword.iskeyword(name) for name in names):
         raise ValueError(f"a read_field path is attribute names joined by dots, not {path!r}")
+    refused = sorted(set(options) & {"extensions", "permission_classes", "resolver"})
+    if refused:  # a plan reads the path without running them: they would be skipped
+        raise ValueError(f"a read_field takes no {', '.join(refused)}: its plans skip them")
 
     def resolve(root: Any) -> Any:
         value = root
