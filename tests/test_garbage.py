@@ -25,7 +25,6 @@ KEPT_BY_CYCLES = (
     domain.Evidence,
     EntityRelation,
     types.Relation,
-    types.Evidence,
 )
 
 

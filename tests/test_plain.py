@@ -10,17 +10,19 @@ objects (which send the object back to graphql-core).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 import strawberry
 from graphql import GraphQLEnumType, GraphQLScalarType
 
+from kg import domain
 from kg.api.context import Context
 from kg.api.federation import federated_schema
 from kg.api.plain import PlainFieldsExecutionContext, _Fallback, _leaf, read_field
 from kg.api.schema import Mutation, Query, Subscription, build_schema
-from kg.api.types import ENTITY_TYPES
+from kg.api.types import ENTITY_TYPES, Relation
 from kg.config import Settings
 from kg.ontology import RelationType, Status
 from kg.store import GraphStore
@@ -201,6 +203,32 @@ def test_a_read_fields_path_must_be_attribute_names_joined_by_dots(path: str) ->
         read_field(path)
 
 
-def test_a_read_field_refuses_what_its_plans_would_skip() -> None:
-    with pytest.raises(ValueError, match="no permission_classes"):
-        read_field("relation.date", permission_classes=[])
+@pytest.mark.parametrize("option", ["extensions", "permission_classes", "resolver"])
+def test_a_read_field_refuses_what_its_plans_would_skip(option: str) -> None:
+    with pytest.raises(ValueError, match=f"no {option}"):
+        read_field("relation.date", **{option: []})
+
+
+def test_a_conversion_that_fails_is_reported_where_graphql_core_reports_it() -> None:
+    kim = domain.Entity("kim-jong-un", "Person", "Kim Jong Un")
+    kozlov = domain.Entity("alexander-kozlov", "Person", "Alexander Kozlov")
+    met = domain.Relation("MET_WITH", kozlov.id, kim.id, "reported", (), date="2024-11-18")
+    unknown = dataclasses.replace(met, type="NOT_IN_THE_ONTOLOGY")
+
+    @strawberry.type
+    class Relations:
+        @strawberry.field
+        def relations(self) -> list[Relation]:
+            return [Relation.between(r, kozlov, kim) for r in (met, unknown)]
+
+    answers = []
+    for context in (PlainFieldsExecutionContext, None):
+        schema = strawberry.Schema(
+            query=Relations, types=list(ENTITY_TYPES.values()), execution_context_class=context
+        )
+        result = schema.execute_sync("{ relations { date type } }")
+        answers.append((result.data, [e.formatted for e in result.errors or ()]))
+    assert answers[0] == answers[1]
+    data, errors = answers[0]
+    assert data is None  # a non-null type that cannot be answered nulls the list
+    assert [e["path"] for e in errors] == [["relations", 1, "type"]]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from strawberry.types import get_object_definition
+
 from kg import domain
 from kg.api.types import Relation, RelationType, Status, entity_view
 from kg.store.records import relation_from
@@ -44,7 +46,7 @@ def test_a_relation_view_holds_its_domain_relation_and_the_views_of_its_ends() -
 
 def test_a_relation_view_answers_its_fields_from_the_domain_relation() -> None:
     view = Relation.between(MET, KOZLOV, KIM)
-    fields = {f.python_name: f for f in Relation.__strawberry_definition__.fields}
+    fields = {f.python_name: f for f in get_object_definition(Relation, strict=True).fields}
 
     def answer(name: str) -> Any:  # as graphql-core answers it: the field's resolver
         resolver = fields[name].base_resolver
@@ -63,8 +65,10 @@ def test_a_relation_view_answers_its_fields_from_the_domain_relation() -> None:
         "role": MET.role,
         "as_": "a label",
     }
+    assert answered["type"] is RelationType.MET_WITH  # members, not the stored strings
+    assert answered["status"] is Status.reported
     evidence = answer("evidence")
-    assert evidence is MET.evidence  # answered as the domain's own (types.Evidence)
+    assert evidence is MET.evidence  # the GraphQL Evidence type is answered from these
     assert [e.start for e in evidence] == [10, 20]
 
 

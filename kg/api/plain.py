@@ -10,9 +10,10 @@ such a read, all the way down, this execution context builds the object's
 answer directly from a plan made once per request and selection: a small generated Python
 function (`_Source`), compiled once per process. The fields are collected by
 graphql-core itself, so aliases, fragments, `__typename` and `@skip`/`@include` mean what
-they always do. Anything else (a field with a resolver, a type check that says no, a null where
-the schema promises a value, a value a scalar refuses) goes through graphql-core unchanged,
-so its answers and errors stay graphql-core's; tests/test_plain.py compares the two.
+they always do. Anything else (a field with a resolver of its own, a type check that says no, a
+null where the schema promises a value, a value a scalar refuses, a read or a conversion that
+raises) goes through graphql-core unchanged, so its answers and errors stay graphql-core's,
+at their own paths; tests/test_plain.py compares the two.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return plan(result)
             except _NotPlain:
                 self._plans[return_type.name, id(field_details_list)] = (field_details_list, None)
-            except (_Fallback, AttributeError):
+            except Exception:  # noqa: S110  # _Fallback, or what a read or a conversion raised:
                 pass  # graphql-core completes it again, and reports what is wrong its own way
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
@@ -160,7 +161,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 except _NotPlain:
                     key = (f"[{return_type.of_type}]", id(field_details_list))
                     self._plans[key] = (field_details_list, None)
-                except (_Fallback, AttributeError):
+                except Exception:  # noqa: S110  # as in collect_and_execute_subfields
                     pass
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -335,7 +336,7 @@ class _Source:
     object costs one call instead of one per field (docs/performance.md, eighth round). The
     text holds no value from the request: response keys are GraphQL names (the lexer admits
     only letters, digits and `_`) written with repr(), attribute names are Strawberry's Python
-    identifiers, and everything else is a name bound here.
+    identifiers or `read_field`'s checked paths, and everything else is a name bound here.
     """
 
     def __init__(self) -> None:

@@ -273,7 +273,8 @@ async def _evidence_article(root: domain.Evidence, info: KgInfo) -> Article | No
 @strawberry.type(description="The verbatim sentence of an article that states a relation.")
 class Evidence:
     # Answered straight from the domain object (kg.domain.Evidence), whose fields these are
-    # by the same names: a relation's evidence needs no view of its own.
+    # by the same names: a relation's evidence needs no view of its own. So it must stay out
+    # of interfaces and unions, where Strawberry would check the object's Python class.
     text: str = strawberry.field(description="The sentence, verbatim.")
     start: int | None = strawberry.field(
         description="Character offset into the article's stored text."
