@@ -63,6 +63,25 @@ def bench_settings(args: argparse.Namespace) -> Settings:
     )
 
 
+DISK_GB_PER_100K = 4.0  # a 100k run's bench home peaked at 2.4 GB (docs/performance.md)
+
+
+def check_free_space(home: Path, largest: int, free_bytes: int | None = None) -> None:
+    """Stop before anything is written when the disk that holds `home` has too little room
+    for `largest` entities: a disk that fills in the middle of a load makes Neo4j panic
+    (TransactionCommitFailed, "running out of disk space" in its debug log only)."""
+    need_gb = max(1.0, largest / 100_000 * DISK_GB_PER_100K)
+    where = home.expanduser().resolve()
+    while not where.exists():
+        where = where.parent
+    free = shutil.disk_usage(where).free if free_bytes is None else free_bytes
+    if free < need_gb * 2**30:
+        raise SystemExit(
+            f"the benchmark needs about {need_gb:.0f} GB free on the disk of {where} for "
+            f"{largest:,} entities, and {free / 2**30:.1f} GB are free"
+        )
+
+
 def fresh_start(settings: Settings) -> int:
     """Stop the bench Neo4j, delete its database's files (never `system`), start it; its pid."""
     home = settings.neo4j_home.expanduser().resolve()
@@ -279,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.with_1m:
         sizes = sorted({*sizes, 1_000_000})
     settings = bench_settings(args)
+    check_free_space(settings.neo4j_home, sizes[-1])
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     git_at_start = report.git_state()
     results: dict[int, dict[str, Any]] = {}
