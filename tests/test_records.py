@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from kg.domain import Entity, Evidence, Relation, filled
-from kg.store import EntityRelation
+from kg.domain import Entity, Evidence, Relation
+from kg.store import EntityRelation, GraphStore, RelationFilter
 from kg.store.records import entity_from, relation_from
 
 KEY = "MET_WITH|alexander-kozlov|kim-jong-un|2024-11-18"
+KIM = "kim-jong-un"
 TEXT = "Kozlov met Kim Jong Un on Monday."
 
 
@@ -118,9 +119,14 @@ def test_evidence_lists_of_different_lengths_are_refused_by_the_relations_key() 
         relation_from("MET_WITH", "alexander-kozlov", "kim-jong-un", props)
 
 
-def test_an_entitys_relation_filled_at_once_equals_the_one_its_constructor_makes() -> None:
-    kim = entity_from({"id": "kim-jong-un", "type": "Person", "name": "Kim Jong Un"})
-    kozlov = entity_from({"id": "alexander-kozlov", "type": "Person", "name": "Kozlov"})
-    met = relation_from("MET_WITH", kozlov.id, kim.id, {"key": KEY, "status": "reported"})
-    fields = {"entity_id": kim.id, "relation": met, "subject": kozlov, "object": kim}
-    assert_same(filled(EntityRelation, fields), EntityRelation(kim.id, met, kozlov, kim))
+async def test_relations_read_from_the_store_are_the_ones_their_constructor_makes(
+    seeded: GraphStore,
+) -> None:
+    own = (await seeded.relations([KIM], RelationFilter()))[KIM]  # the entity's own maps
+    timeline = await seeded.timeline(KIM, RelationFilter(), 100)  # maps with both ends
+    assert own
+    assert timeline
+    for item in [*own, *timeline]:
+        made = EntityRelation(item.entity_id, item.relation, item.subject, item.object)
+        assert_same(item, made)
+        assert_same(item.relation, dataclasses.replace(item.relation))
