@@ -12,6 +12,7 @@ writer (`kg load`).
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import tempfile
 import time
@@ -20,14 +21,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kg import neo4j_server
 from kg.config import Settings
 from kg.domain import ArticleGraph
 from kg.errors import KgError, Neo4jServerError
 from kg.store import GraphStore, create_driver
+from kg.store.admin_csv import after_import_statements, write_csv
 from kg.store.bulk import GraphBuilder
-from kg.store.export import CsvExport, after_import_statements, write_csv
 
 
 class NotEmpty(KgError):
@@ -68,15 +70,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build_csv(graphs: Iterable[ArticleGraph], folder: Path) -> tuple[CsvExport, int, int, int]:
-    """The articles' graph as the importer's files in `folder`; (files, articles, nodes,
-    relationships)."""
+def _build(graphs: Iterable[ArticleGraph]) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The articles' graph in GraphStore.dump()'s shape, and how many articles gave it."""
     builder, articles = GraphBuilder(), 0
     for graph in graphs:
         builder.add(graph)
         articles += 1
-    dump = builder.dump()
-    return write_csv(dump, folder), articles, len(dump["nodes"]), len(dump["relationships"])
+    return builder.dump(), articles
+
+
+def _csv_parts() -> int:
+    """How many processes write the CSV: one a core, at most four (each part walks its share
+    of the built graph, and a forked process copies what it touches)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> BulkImport:
@@ -116,20 +122,28 @@ async def bulk_import(settings: Settings, graphs: Iterable[ArticleGraph]) -> Bul
     folder = Path(tempfile.mkdtemp(prefix="kg-bulk-", dir=home / "import"))
     # The server stops on one core while the graph is built on the other; if the build
     # fails (a clash between articles), it is started again, its database as it was: empty.
-    with ThreadPoolExecutor(1) as pool:
-        stopping = pool.submit(neo4j_server.stop, settings)
-        try:
-            with _collector_paused():
-                export, articles, nodes, relationships = _build_csv(graphs, folder)
-        except BaseException:
-            stopping.result()
-            neo4j_server.start(settings)
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        lap("build_s")
-        stopping.result()
+    # Then the CSV is written in parts side by side, one a core, in forked processes: the
+    # stopping thread is gone by then, so that no thread of ours is caught in a fork.
+    pool = ThreadPoolExecutor(1)
+    stopping = pool.submit(neo4j_server.stop, settings)
     try:
-        lap("stop_s")
+        with _collector_paused():
+            dump, articles = _build(graphs)
+            lap("build_s")
+            stopping.result()
+            pool.shutdown()
+            lap("stop_s")
+            export = write_csv(dump, folder, _csv_parts())
+            nodes, relationships = len(dump["nodes"]), len(dump["relationships"])
+            del dump
+    except BaseException:
+        pool.shutdown()
+        stopping.result()
+        neo4j_server.start(settings)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    lap("csv_s")
+    try:
         options = ("--overwrite-destination=true", f"--report-file={folder / 'import.report'}")
         try:
             neo4j_server.import_database(

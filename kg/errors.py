@@ -35,3 +35,7 @@ class QueryTimeout(StoreError):
 
 class Neo4jServerError(KgError):
     """The local Neo4j server could not be provisioned, started or stopped."""
+
+
+class ExportError(KgError):
+    """The graph holds something the chosen export form cannot carry."""

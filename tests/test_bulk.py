@@ -8,8 +8,10 @@ after-import.cypher) runs against a Neo4j of its own (home under pytest's temp f
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import itertools
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,10 @@ from kg import neo4j_server
 from kg.bulk import NotEmpty, bulk_import, database_counts
 from kg.config import Settings
 from kg.domain import ArticleGraph, Entity
-from kg.errors import InvalidDocument, KgError
+from kg.errors import ExportError, InvalidDocument, KgError
 from kg.store import GraphStore, article_batches, canonical_dump, create_driver
+from kg.store.admin_csv import CsvExport, write_csv
 from kg.store.bulk import GraphBuilder
-from kg.store.export import write_csv
 from loaders.extract import AutoExtractor, CuratedExtractor
 from loaders.gazetteer import default_gazetteer
 from loaders.pipeline import build_article_graph
@@ -150,6 +152,43 @@ def test_csv_fills_empty_lists_in_one_pass_per_label_when_every_member_has_the_l
         "MATCH (n:Entity) WHERE n.`aliases` IS NULL CALL (n) "
         "{ SET n.`aliases` = coalesce(n.`aliases`, []) } IN TRANSACTIONS OF 10000 ROWS;"
     ]
+
+
+def _csv_rows(export: CsvExport) -> Counter[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Every data row of the export's files, with the header it sits under."""
+    rows: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
+    for path in (*export.nodes, *export.relationships):
+        with path.open(encoding="utf-8", newline="") as f:
+            header, *body = csv.reader(f)
+        rows.update((tuple(header), tuple(row)) for row in body)
+    return rows
+
+
+def test_csv_written_in_parts_side_by_side_holds_the_rows_written_whole(tmp_path: Path) -> None:
+    dump = GraphBuilder()
+    for graph in _corpus(300):
+        dump.add(graph)
+    whole = write_csv(dump.dump(), tmp_path / "whole")
+    parted = write_csv(dump.dump(), tmp_path / "parted", parts=3)
+    assert len(parted.relationships) > len(whole.relationships)  # each part has its files
+    assert _csv_rows(parted) == _csv_rows(whole)
+    assert parted.after_import.read_text() == whole.after_import.read_text()
+
+
+def test_a_value_csv_cannot_carry_is_named_when_a_forked_part_meets_it(tmp_path: Path) -> None:
+    good = {"labels": ["Entity", "Person"], "props": {"id": "p0", "aliases": ["A"]}}
+    bad = {"labels": ["Entity", "Person"], "props": {"id": "p1", "aliases": ["a\x1fb"]}}
+    with pytest.raises(ExportError, match=r"node 'p1'.*U\+001F"):
+        write_csv({"nodes": [good, bad], "relationships": []}, tmp_path / "node", parts=2)
+    stray = {"type": "MET_WITH", "start": "p0", "end": "nobody", "props": {"key": "k"}}
+    met = {"type": "MET_WITH", "start": "p0", "end": "p0", "props": {"key": "m"}}
+    with pytest.raises(ExportError, match="MET_WITH 'p0'->'nobody': an end is not"):
+        write_csv({"nodes": [good], "relationships": [met, stray]}, tmp_path / "rel", parts=2)
+
+
+def test_csv_parts_below_one_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="parts must be at least 1"):
+        write_csv({"nodes": [], "relationships": []}, tmp_path, parts=0)
 
 
 async def test_a_relation_stated_without_topics_stores_none_and_reads_back_empty(

@@ -24,15 +24,10 @@ from neo4j import AsyncDriver
 
 from kg import neo4j_server
 from kg.config import Settings
+from kg.errors import ExportError
 from kg.store import GraphStore, create_driver
-from kg.store.export import (
-    ARRAY_DELIMITER,
-    ExportError,
-    after_import_statements,
-    export_csv,
-    export_documents,
-    write_csv,
-)
+from kg.store.admin_csv import ARRAY_DELIMITER, after_import_statements, write_csv
+from kg.store.export import export_csv, export_documents
 from loaders.document import schema_problems
 from loaders.extract import AutoExtractor, CuratedExtractor
 from loaders.gazetteer import default_gazetteer
