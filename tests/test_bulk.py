@@ -25,7 +25,7 @@ from kg.config import Settings
 from kg.domain import ArticleGraph, Entity
 from kg.errors import ExportError, InvalidDocument, KgError
 from kg.store import GraphStore, article_batches, canonical_dump, create_driver
-from kg.store.admin_csv import CsvExport, write_csv
+from kg.store.admin_csv import CsvExport, after_import_statements, write_csv
 from kg.store.bulk import GraphBuilder
 from loaders.extract import AutoExtractor, CuratedExtractor
 from loaders.gazetteer import default_gazetteer
@@ -146,7 +146,7 @@ def test_csv_fills_empty_lists_in_one_pass_per_label_when_every_member_has_the_l
     fills = [
         line
         for line in export.after_import.read_text(encoding="utf-8").splitlines()
-        if line.startswith("MATCH")
+        if line.startswith("MATCH") and "IS NULL" in line
     ]
     assert fills == [
         "MATCH (n:Entity) WHERE n.`aliases` IS NULL CALL (n) "
@@ -184,6 +184,42 @@ def test_a_value_csv_cannot_carry_is_named_when_a_forked_part_meets_it(tmp_path:
     met = {"type": "MET_WITH", "start": "p0", "end": "p0", "props": {"key": "m"}}
     with pytest.raises(ExportError, match="MET_WITH 'p0'->'nobody': an end is not"):
         write_csv({"nodes": [good], "relationships": [met, stray]}, tmp_path / "rel", parts=2)
+
+
+def _article_and_relation(text: str, evidence: list[str]) -> Dump:
+    people = [{"labels": ["Entity", "Person"], "props": {"id": f"p{i}"}} for i in range(2)]
+    article = {"labels": ["Article"], "props": {"id": "a1", "text": text}}
+    met = {"type": "MET_WITH", "start": "p0", "end": "p1"}
+    met["props"] = {"key": "MET_WITH|p0|p1", "evidence_texts": evidence}
+    return {"nodes": [*people, article], "relationships": [met]}
+
+
+def test_csv_carries_line_breaks_so_that_no_cell_spans_lines(tmp_path: Path) -> None:
+    dump = _article_and_relation("One.\nTwo.\r\nThree.", ["Met\nhim.", "Again."])
+    export = write_csv(dump, tmp_path, parts=2)
+    assert "--multiline-fields=false" in export.command()
+    for path in (*export.nodes, *export.relationships):
+        text = path.read_text(encoding="utf-8")
+        assert "\r" not in text
+        assert text.count("\n") == len(list(csv.reader(text.splitlines()))), path.name
+    restores = [s for s in after_import_statements(export.after_import) if "uE000" in s]
+    assert len(restores) == 2
+    assert restores[0].startswith("MATCH (n:Article) WHERE n.`text` CONTAINS")
+    assert restores[1].startswith("MATCH ()-[n:MET_WITH]->() WHERE any(x IN n.`evidence_texts`")
+
+
+def test_a_value_holding_a_line_break_carrier_is_written_as_a_multi_line_cell(
+    tmp_path: Path,
+) -> None:
+    text = "Private \ue000 use.\nNext line."
+    export = write_csv(_article_and_relation(text, ["Met."]), tmp_path, parts=2)
+    assert "--multiline-fields=true" in export.command()
+    cells = []
+    for path in export.nodes:
+        with path.open(encoding="utf-8", newline="") as f:
+            cells += [cell for row in csv.reader(f) for cell in row]
+    assert text in cells
+    assert not [s for s in after_import_statements(export.after_import) if "uE000" in s]
 
 
 def test_csv_parts_below_one_are_refused(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ Node and relationship files with typed headers (`:ID(Entity)` then `id:string`,
 signature, so every value keeps its exact type; arrays are split on U+001F. The import ids are
 integers (`--id-type=INTEGER`), each node's number within its kind of node, the relationships'
 ends given by number; the `id` property is an ordinary column. CSV cannot carry an empty array,
-so `after-import.cypher` restores them, after the constraints.
+so `after-import.cypher` restores them, after the constraints. A line break inside a cell is
+carried as U+E000 (a CR as U+E001) and restored there too, so that the importer can split every
+file between its threads.
 
 A large graph is written in parts side by side (`write_csv(..., parts=2)`): the walk over
 millions of small dicts is what the writing waits on, and a second process walks the other
@@ -104,6 +106,7 @@ class CsvExport:
     nodes: tuple[Path, ...]
     relationships: tuple[Path, ...]
     after_import: Path
+    multiline: bool = False  # cells hold line breaks (none carried as U+E000, U+E001)
 
     def command(self, database: str = "neo4j", *options: str) -> list[str]:
         """`neo4j-admin database import full ...` for these files, as an argument list;
@@ -117,7 +120,7 @@ class CsvExport:
             *(f"--relationships={p}" for p in self.relationships),
             # After the file lists, which would take a following name as one more file.
             f"--array-delimiter={ARRAY_DELIMITER_ARG}",
-            "--multiline-fields=true",
+            f"--multiline-fields={'true' if self.multiline else 'false'}",
             "--id-type=INTEGER",
             *options,
             database,
@@ -178,6 +181,46 @@ class _Part:
     # The first thing CSV cannot carry: (0 for a node, 1 for a relationship, the message).
     error: tuple[int, str] | None = None
     failure: str | None = None  # what went wrong in a forked process, if anything did
+    carry: bool = True  # line breaks carried as U+E000 / U+E001 (see _cells)
+    # The properties that held a line break: (kind, label or type, property, is a list).
+    carried: set[tuple[str, str, str, bool]] = field(default_factory=set)
+    clash: bool = False  # a value holds U+E000 or U+E001 itself: write again, multi-line
+
+
+def _carried(value: Any) -> Any:
+    """The value with its line breaks as private-use characters (not in news text)."""
+    if type(value) is str:
+        return value.replace("\n", "\ue000").replace("\r", "\ue001")
+    if type(value) is list:
+        return [_carried(v) for v in value]
+    return value
+
+
+def _has_break(value: Any) -> bool:
+    if type(value) is str:
+        return "\n" in value or "\r" in value
+    return type(value) is list and any(type(v) is str and _has_break(v) for v in value)
+
+
+def _cells(props: dict[str, Any], names: list[str], part: _Part, place: tuple[str, str]) -> str:
+    """A row's property cells. A line break inside a cell would make the importer read every
+    file single-threaded (--multiline-fields=true; at 100k entities the import took 6 to 11 s
+    longer), so the part carries it as U+E000 (a CR as U+E001) and notes the property, which
+    after-import.cypher restores; a value holding one of those two itself is a clash."""
+    cells = "".join([f",{_cell(props.get(k))}" for k in names])
+    # Four scans of a C loop each (a character wider than the text's is not looked for at
+    # all): about half the cost of one regular-expression search, on every row.
+    if not part.carry or not (
+        "\n" in cells or "\r" in cells or "\ue000" in cells or "\ue001" in cells
+    ):
+        return cells
+    if "\ue000" in cells or "\ue001" in cells:
+        part.clash = True
+        return cells
+    broken = {k for k in names if _has_break(props.get(k))}
+    part.carried.update((*place, k, type(props[k]) is list) for k in broken)
+    values = [_carried(props[k]) if k in broken else props.get(k) for k in names]
+    return "".join([f",{_cell(v)}" for v in values])
 
 
 def _import_ids(nodes: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -203,10 +246,11 @@ def _write_part(
     ids: dict[str, dict[str, int]],
     folder: Path,
     name: str,
+    carry: bool = True,
 ) -> _Part:
     """Write these nodes and relationships as files named after `name`, one file per label
     set (type) and property signature; a value CSV cannot carry is the part's error."""
-    part = _Part()
+    part = _Part(carry=carry)
     node_groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for node in nodes:
         props, labels = node["props"], tuple(sorted(node["labels"]))
@@ -246,34 +290,38 @@ def _write_part(
         path = folder / f"nodes-{name}-{n:02d}-{'-'.join(labels)}.csv"
         header = [f":ID({space})", "id:string", ":LABEL", *(f"{k}:{t}" for k, t in signature)]
         names, label_cell = [k for k, _ in signature], _cell(ARRAY_DELIMITER.join(labels))
-        number = ids[space]
+        number, place = ids[space], ("node", space)
+        part.nodes.append(path)
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(_row(header))
             for props in members:
                 try:
-                    cells = "".join([f",{_cell(props.get(k))}" for k in names])
+                    cells = _cells(props, names, part, place)
                 except _Unfit as exc:
                     part.error = (0, f"node {props['id']!r}: {exc}")
                     return part
+                if part.clash:
+                    return part
                 out.write(f'"{number[props["id"]]}",{_cell(props["id"])},{label_cell}{cells}\n')
-        part.nodes.append(path)
     for n, ((rel_type, start, end, signature), members) in enumerate(sorted(rel_groups.items()), 1):
         path = folder / f"relationships-{name}-{n:02d}-{rel_type}.csv"
         header = [f":START_ID({start})", f":END_ID({end})", ":TYPE"]
         header += [f"{k}:{t}" for k, t in signature]
         names, type_cell = [k for k, _ in signature], _cell(rel_type)
-        starts, ends = ids[start], ids[end]
+        starts, ends, place = ids[start], ids[end], ("rel", rel_type)
+        part.relationships.append(path)
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write(_row(header))
             for rel in members:
                 props = rel["props"]
                 try:
-                    cells = "".join([f",{_cell(props.get(k))}" for k in names])
+                    cells = _cells(props, names, part, place)
                 except _Unfit as exc:
                     part.error = (1, f"{rel_type} {rel['start']!r}->{rel['end']!r}: {exc}")
                     return part
+                if part.clash:
+                    return part
                 out.write(f'"{starts[rel["start"]]}","{ends[rel["end"]]}",{type_cell}{cells}\n')
-        part.relationships.append(path)
     return part
 
 
@@ -284,11 +332,12 @@ def _write_in_child(
     folder: Path,
     index: int,
     parts: int,
+    carry: bool,
 ) -> None:
     """A forked process's part, sent back to the parent whatever happens."""
     nodes, relationships = dump["nodes"][index::parts], dump["relationships"][index::parts]
     try:
-        done = _write_part(nodes, relationships, ids, folder, str(index + 1))
+        done = _write_part(nodes, relationships, ids, folder, str(index + 1), carry)
     except BaseException as exc:  # anything: the parent raises it, this process just ends
         done = _Part(failure=f"writing part {index + 1} of the CSV failed: {exc!r}")
     send.send(done)
@@ -296,27 +345,32 @@ def _write_in_child(
 
 
 def _write_parts(
-    dump: dict[str, list[dict[str, Any]]], ids: dict[str, dict[str, int]], folder: Path, parts: int
+    dump: dict[str, list[dict[str, Any]]],
+    ids: dict[str, dict[str, int]],
+    folder: Path,
+    parts: int,
+    carry: bool,
 ) -> list[_Part]:
     """The dump written in `parts` parts side by side: the first here, each other in a
     forked process (the dump is shared with it, not copied: it is read, never pickled), every
     `parts`-th node and relationship each, so that the parts cost about the same."""
     if parts == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_write_part(dump["nodes"], dump["relationships"], ids, folder, "1")]
+        return [_write_part(dump["nodes"], dump["relationships"], ids, folder, "1", carry)]
     context = multiprocessing.get_context("fork")
     children: list[tuple[Connection, BaseProcess]] = []
     try:
         for index in range(1, parts):
             receive, send = context.Pipe(duplex=False)
             child = context.Process(
-                target=_write_in_child, args=(send, dump, ids, folder, index, parts), daemon=True
+                target=_write_in_child,
+                args=(send, dump, ids, folder, index, parts, carry),
+                daemon=True,
             )
             child.start()
             send.close()
             children.append((receive, child))
-        done = [
-            _write_part(dump["nodes"][::parts], dump["relationships"][::parts], ids, folder, "1")
-        ]
+        nodes, relationships = dump["nodes"][::parts], dump["relationships"][::parts]
+        done = [_write_part(nodes, relationships, ids, folder, "1", carry)]
         for receive, process in children:
             try:
                 done.append(receive.recv())
@@ -341,7 +395,12 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path, parts: int = 
     if parts < 1:
         raise ValueError(f"parts must be at least 1, not {parts}")
     folder.mkdir(parents=True, exist_ok=True)
-    done = _write_parts(dump, _import_ids(dump["nodes"]), folder, parts)
+    ids = _import_ids(dump["nodes"])
+    done = _write_parts(dump, ids, folder, parts, carry=True)
+    if any(part.clash for part in done):  # rare: the importer reads multi-line cells instead
+        for path in (p for part in done for p in (*part.nodes, *part.relationships)):
+            path.unlink(missing_ok=True)
+        done = _write_parts(dump, ids, folder, parts, carry=False)
     failures = [part.failure for part in done if part.failure is not None]
     if failures:
         raise KgError(failures[0])
@@ -360,10 +419,11 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path, parts: int = 
             empties[where] += keys
 
     statements = list(schema_statements()) + _empty_list_statements(empties, having, population)
+    statements += _line_break_statements(set().union(*(part.carried for part in done)))
     after = folder / AFTER_IMPORT
     after.write_text(
         "// Run once on the imported database, after its first start: kg's constraints and\n"
-        "// indexes, then the empty lists that CSV cannot carry.\n"
+        "// indexes, then the empty lists and line breaks that CSV did not carry.\n"
         + "".join(f"{s};\n" for s in statements),
         encoding="utf-8",
     )
@@ -371,7 +431,28 @@ def write_csv(dump: dict[str, list[dict[str, Any]]], folder: Path, parts: int = 
         tuple(p for part in done for p in part.nodes),
         tuple(p for part in done for p in part.relationships),
         after,
+        multiline=not done[0].carry,
     )
+
+
+def _line_break_statements(carried: set[tuple[str, str, str, bool]]) -> list[str]:
+    """Statements giving back the line breaks the CSV carried as U+E000 and U+E001."""
+    statements = []
+    for kind, name, prop, is_list in sorted(carried):
+        pattern = f"(n:{name})" if kind == "node" else f"()-[n:{name}]->()"
+        value = f"n.`{prop}`"
+        marked = "{0} CONTAINS '\\uE000' OR {0} CONTAINS '\\uE001'"
+        restored = "replace(replace({0}, '\\uE000', '\\n'), '\\uE001', '\\r')"
+        if is_list:
+            where = f"any(x IN {value} WHERE {marked.format('x')})"
+            fill = f"[x IN {value} | {restored.format('x')}]"
+        else:
+            where, fill = marked.format(value), restored.format(value)
+        statements.append(
+            f"MATCH {pattern} WHERE {where} CALL (n) {{ SET {value} = {fill} }}"
+            " IN TRANSACTIONS OF 10000 ROWS"
+        )
+    return statements
 
 
 def _empty_list_statements(
