@@ -119,3 +119,41 @@ def test_stop_ends_the_server_and_frees_the_ports(
     assert _port_free(HTTP_PORT)
     assert not (settings.neo4j_home / "run" / "kg-neo4j.pid").exists()
     assert neo4j_server.stop(settings) is False
+
+
+def _java_options(pid: int) -> list[str]:
+    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return [a.decode() for a in arguments if a.startswith(b"-XX:") and b"Archive" in a]
+
+
+def test_a_first_start_writes_the_class_archive_at_its_stop_and_later_starts_map_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A cache of its own (its lib the real one, linked) that has no archive yet.
+    real = neo4j_server.provision(settings)
+    root = tmp_path / "cache" / f"neo4j-{NEO4J_VERSION}"
+    root.mkdir(parents=True)
+    (root / "lib").symlink_to(real, target_is_directory=True)
+    (root / "lib.complete").write_text("linked\n")
+    own = settings.model_copy(update={"neo4j_cache": tmp_path / "cache"})
+
+    first = neo4j_server.start(own)
+    assert first.pid is not None
+    [writing] = _java_options(first.pid)
+    assert writing.startswith("-XX:ArchiveClassesAtExit=")
+    assert not list(root.glob("*.jsa"))
+    neo4j_server.stop(own)
+    [archive] = root.glob("*.jsa")
+
+    console = settings.neo4j_home / "logs" / "console.log"
+    written = console.stat().st_size
+    second = neo4j_server.start(own)
+    try:
+        assert second.pid is not None
+        assert _java_options(second.pid) == [f"-XX:SharedArchiveFile={archive}"]
+        with console.open("rb") as log:
+            log.seek(written)
+            assert b"[cds]" not in log.read()  # the JVM took it: no warning that it could not
+        assert second.bolt_ready
+    finally:
+        neo4j_server.stop(own)
