@@ -3,7 +3,7 @@
 For a first load of many articles, `neo4j-admin database import full` builds the store files
 directly, without a transaction per batch: the articles' graph is built in memory
 (store.bulk.GraphBuilder, the graph the writer would leave), written as the importer's CSV
-(store.export.write_csv), imported while the local server is stopped, and finished by
+(store.admin_csv.write_csv), imported while the local server is stopped, and finished by
 after-import.cypher (kg's constraints and indexes, the empty lists CSV cannot carry). Only an
 empty database is replaced, so nothing stored can be lost; later articles go through the
 writer (`kg load`).

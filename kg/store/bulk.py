@@ -5,7 +5,7 @@ would leave in an empty database after writing them in that order: entities merg
 (aliases added, a missing wikidata or description filled), relations merged by key with their
 sources and evidence appended, a repeated article replacing its earlier contribution, a
 relation or mention whose ends are not in the graph left out, as the writer's MATCH leaves it
-out. `dump()` has `GraphStore.dump()`'s shape, so `export.write_csv` turns it into the
+out. `dump()` has `GraphStore.dump()`'s shape, so `admin_csv.write_csv` turns it into the
 importer's files. tests/test_bulk.py holds the two to the same graph.
 """
 
@@ -136,7 +136,7 @@ class GraphBuilder:
             self._relations[key] = kept
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
-        """The graph in GraphStore.dump()'s shape (not sorted: export.write_csv groups it)."""
+        """The graph in GraphStore.dump()'s shape (not sorted: admin_csv.write_csv groups it)."""
         nodes: list[dict[str, Any]] = [
             {"labels": sorted(("Entity", EntityType(props["type"]).value)), "props": props}
             for props in self._entities.values()

@@ -144,6 +144,6 @@ def document_lines(documents: Iterable[dict[str, Any]]) -> str:
     )
 
 
-async def export_csv(store: GraphStore, folder: Path, parts: int = 1) -> CsvExport:
-    """The whole graph as neo4j-admin CSV files in `folder` (written in `parts` processes)."""
-    return write_csv(await store.dump(), folder, parts)
+async def export_csv(store: GraphStore, folder: Path) -> CsvExport:
+    """The whole graph as neo4j-admin CSV files in `folder`."""
+    return write_csv(await store.dump(), folder)
